@@ -1,0 +1,76 @@
+import type { RefresherConfig } from './config';
+
+/** Step of a refresh, named after the API call it makes. */
+export type RefreshStep = 'GetAuthorizationToken' | 'PutSecretValue' | 'DescribeSecret' | 'TagResource';
+
+/** What the secret holds when a refresh stops, for operators reading the error. */
+export type StoredState = 'unchanged' | 'value-written-tag-stale';
+
+/** Fields of an AWS SDK error that are safe to log: never the request, never the response body. */
+export interface AwsErrorSummary {
+  readonly errorName: string;
+  readonly errorMessage: string;
+  readonly attempts?: number;
+  readonly httpStatusCode?: number;
+  readonly awsRequestId?: string;
+}
+
+/** A refresh that failed, with a message that names the AWS error, the ids and the next step. */
+export class RefreshError extends Error {
+  public override readonly name = 'RefreshError';
+
+  constructor(
+    message: string,
+    public readonly step: RefreshStep | 'ValidateResponse' | 'Deadline',
+    public readonly stored: StoredState,
+    public readonly aws?: AwsErrorSummary,
+  ) {
+    super(message);
+  }
+}
+
+/** Extracts the loggable fields of an SDK error, with every occurrence of the token removed. */
+export function summarizeAwsError(error: unknown, redact: (text: string) => string): AwsErrorSummary {
+  if (!(error instanceof Error)) {
+    return { errorName: 'UnknownError', errorMessage: redact(String(error)) };
+  }
+  const metadata = (error as { $metadata?: { attempts?: number; httpStatusCode?: number; requestId?: string } }).$metadata;
+  return {
+    errorName: error.name,
+    errorMessage: redact(error.message),
+    attempts: metadata?.attempts,
+    httpStatusCode: metadata?.httpStatusCode,
+    awsRequestId: metadata?.requestId,
+  };
+}
+
+/** Explains what to check for the errors that a wrong setup causes. */
+export function hintFor(step: RefreshStep, errorName: string, config: RefresherConfig, functionAccount?: string): string {
+  if (step === 'GetAuthorizationToken' && errorName === 'AccessDeniedException') {
+    const crossAccount = functionAccount !== undefined && functionAccount !== config.domainOwner;
+    return (
+      'Check that the function role allows codeartifact:GetAuthorizationToken on the domain ARN and ' +
+      'sts:GetServiceBearerToken on "*" with sts:AWSServiceName = codeartifact.amazonaws.com' +
+      (crossAccount || functionAccount === undefined
+        ? `, and that the domain policy in account ${config.domainOwner} allows this role when the domain belongs to another account.`
+        : '.')
+    );
+  }
+  if (step === 'GetAuthorizationToken' && errorName === 'ResourceNotFoundException') {
+    return `Check that domain "${config.domain}" exists in account ${config.domainOwner} in Region ${config.domainRegion}.`;
+  }
+  if (errorName === 'ThrottlingException' || errorName === 'TooManyRequestsException') {
+    return 'The request was throttled on every attempt; the next scheduled run tries again.';
+  }
+  if (step === 'PutSecretValue' && errorName === 'LimitExceededException') {
+    return 'The secret has too many versions younger than 24 hours; refresh less often.';
+  }
+  return '';
+}
+
+/** Describes the stored state in words for error messages. */
+export function describeStoredState(stored: StoredState): string {
+  return stored === 'unchanged'
+    ? 'Nothing was written; the previous token stays current.'
+    : 'The new token is stored, but the expiry tag still shows an earlier expiry.';
+}

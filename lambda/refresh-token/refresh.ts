@@ -1,0 +1,235 @@
+import { CodeartifactClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-codeartifact';
+import {
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { SecretField, SecretTag } from '../../src/secret-fields';
+import type { RefresherConfig } from './config';
+import {
+  describeStoredState,
+  hintFor,
+  RefreshError,
+  RefreshStep,
+  StoredState,
+  summarizeAwsError,
+} from './errors';
+
+/**
+ * A token whose expiration is closer than this is not stored: consumers would start failing
+ * before anyone noticed, and the previous token may well outlive it.
+ */
+export const MIN_USEFUL_VALIDITY_SECONDS = 300;
+
+/** Tag value that claims nothing: the stored token's expiry is unknown, so treat it as expired. */
+const UNKNOWN_EXPIRY = new Date(0).toISOString();
+
+/** SDK clients of one refresh. */
+export interface RefreshClients {
+  readonly codeartifact: CodeartifactClient;
+  readonly secretsManager: SecretsManagerClient;
+}
+
+/** Creates the clients for a domain Region and a secret Region. */
+export function refreshClients(domainRegion: string, secretRegion: string): RefreshClients {
+  return {
+    codeartifact: new CodeartifactClient({ region: domainRegion }),
+    secretsManager: new SecretsManagerClient({ region: secretRegion }),
+  };
+}
+
+/** Outcome of a refresh; it carries no token. */
+export interface RefreshResult {
+  readonly versionId: string;
+  readonly expiration: string;
+  /** False when a concurrent refresh stored a newer version, which then owns the tag. */
+  readonly tagged: boolean;
+}
+
+/** Limits of one refresh. */
+export interface RefreshOptions {
+  /** Aborted when the refresh must give up, before Lambda's own timeout stops the function. */
+  readonly abortSignal: AbortSignal;
+  /** Account of the function, to tell a cross-account domain from a local one in hints. */
+  readonly functionAccount?: string;
+  /** Clock, in milliseconds since the epoch. */
+  readonly now?: () => number;
+}
+
+/**
+ * Mints a CodeArtifact token and stores it, then tags the secret with its expiration.
+ *
+ * The value is written before the tag, so a failure in between leaves a tag that understates
+ * the stored token's expiry. When another refresh stores a version at the same time, the tag
+ * is written only while this version is AWSCURRENT, and put back to its earlier value if a
+ * newer version appeared while tagging, so the tag never claims a later expiry than the stored
+ * token has.
+ */
+export async function refreshToken(
+  config: RefresherConfig,
+  clients: RefreshClients,
+  options: RefreshOptions,
+): Promise<RefreshResult> {
+  const now = options.now ?? Date.now;
+  let token: string | undefined;
+  let stored: StoredState = 'unchanged';
+  const redact = (text: string): string => (token ? text.split(token).join('[REDACTED]') : text);
+
+  const call = async <T>(step: RefreshStep, send: () => Promise<T>): Promise<T> => {
+    try {
+      return await send();
+    } catch (error) {
+      throw toRefreshError(step, error, config, stored, options, redact);
+    }
+  };
+
+  const minted = await call('GetAuthorizationToken', () =>
+    clients.codeartifact.send(
+      new GetAuthorizationTokenCommand({
+        domain: config.domain,
+        domainOwner: config.domainOwner,
+        durationSeconds: config.durationSeconds,
+      }),
+      { abortSignal: options.abortSignal },
+    ),
+  );
+  token = minted.authorizationToken;
+  const expiration = checkMintedToken(token, minted.expiration, now(), config);
+
+  const secretString = JSON.stringify({
+    [SecretField.TOKEN]: token,
+    [SecretField.EXPIRATION]: expiration,
+    [SecretField.DOMAIN]: config.domain,
+    [SecretField.DOMAIN_OWNER]: config.domainOwner,
+    [SecretField.REGION]: config.domainRegion,
+  });
+
+  const put = await call('PutSecretValue', () =>
+    clients.secretsManager.send(
+      new PutSecretValueCommand({ SecretId: config.secretArn, SecretString: secretString }),
+      { abortSignal: options.abortSignal },
+    ),
+  );
+  stored = 'value-written-tag-stale';
+  const versionId = put.VersionId;
+  if (!versionId) {
+    throw new RefreshError(
+      `PutSecretValue returned no VersionId for secret ${config.secretArn}. ${describeStoredState(stored)}`,
+      'PutSecretValue',
+      stored,
+    );
+  }
+
+  const describeCurrent = async () => {
+    const described = await call('DescribeSecret', () =>
+      clients.secretsManager.send(new DescribeSecretCommand({ SecretId: config.secretArn }), {
+        abortSignal: options.abortSignal,
+      }),
+    );
+    return {
+      isCurrent: (described.VersionIdsToStages?.[versionId] ?? []).includes('AWSCURRENT'),
+      expiryTag: described.Tags?.find((tag) => tag.Key === SecretTag.EXPIRATION)?.Value,
+    };
+  };
+  const tag = (value: string) =>
+    call('TagResource', () =>
+      clients.secretsManager.send(
+        new TagResourceCommand({ SecretId: config.secretArn, Tags: [{ Key: SecretTag.EXPIRATION, Value: value }] }),
+        { abortSignal: options.abortSignal },
+      ),
+    );
+
+  const before = await describeCurrent();
+  if (!before.isCurrent) {
+    return { versionId, expiration, tagged: false };
+  }
+  await tag(expiration);
+  const after = await describeCurrent();
+  if (!after.isCurrent) {
+    // A newer version landed while tagging, and its own tag may already be written. Putting
+    // back the tag read before it keeps the tag at or below the newer token's expiry; with no
+    // earlier tag, the epoch says "expired" until the next refresh tags the secret again.
+    await tag(before.expiryTag ?? UNKNOWN_EXPIRY);
+    return { versionId, expiration, tagged: false };
+  }
+  return { versionId, expiration, tagged: true };
+}
+
+function checkMintedToken(
+  token: string | undefined,
+  expiration: Date | undefined,
+  nowMillis: number,
+  config: RefresherConfig,
+): string {
+  const ids = `domain "${config.domain}" (owner ${config.domainOwner}, Region ${config.domainRegion})`;
+  if (typeof token !== 'string' || token.length === 0) {
+    throw invalidResponse(`GetAuthorizationToken returned no authorizationToken for ${ids}.`);
+  }
+  if (!(expiration instanceof Date) || Number.isNaN(expiration.getTime())) {
+    throw invalidResponse(`GetAuthorizationToken returned no valid expiration for ${ids}.`);
+  }
+  const remainingSeconds = Math.floor((expiration.getTime() - nowMillis) / 1000);
+  if (remainingSeconds < MIN_USEFUL_VALIDITY_SECONDS) {
+    throw invalidResponse(
+      `GetAuthorizationToken returned a token for ${ids} that expires at ${expiration.toISOString()}, ` +
+        `${remainingSeconds} seconds from now; at least ${MIN_USEFUL_VALIDITY_SECONDS} seconds are required.`,
+    );
+  }
+  return expiration.toISOString();
+}
+
+function invalidResponse(message: string): RefreshError {
+  return new RefreshError(`${message} ${describeStoredState('unchanged')}`, 'ValidateResponse', 'unchanged');
+}
+
+function toRefreshError(
+  step: RefreshStep,
+  error: unknown,
+  config: RefresherConfig,
+  stored: StoredState,
+  options: RefreshOptions,
+  redact: (text: string) => string,
+): RefreshError {
+  if (error instanceof RefreshError) {
+    return error;
+  }
+  const aws = summarizeAwsError(error, redact);
+  if (options.abortSignal.aborted) {
+    return new RefreshError(
+      `Gave up on ${step} for secret ${config.secretArn}: the refresh ran out of time before the function timeout. ` +
+        describeStoredState(stored),
+      'Deadline',
+      stored,
+      aws,
+    );
+  }
+  const target =
+    step === 'GetAuthorizationToken'
+      ? `domain "${config.domain}" (owner ${config.domainOwner}, Region ${config.domainRegion})`
+      : `secret ${config.secretArn}`;
+  const attempts = aws.attempts === undefined ? '' : ` after ${aws.attempts} attempt${aws.attempts === 1 ? '' : 's'}`;
+  const hint = hintFor(step, aws.errorName, config, options.functionAccount);
+  return new RefreshError(
+    `${step} failed for ${target} with ${aws.errorName}${attempts}: ${aws.errorMessage} ` +
+      [hint, describeStoredState(stored)].filter((part) => part !== '').join(' '),
+    step,
+    stored,
+    aws,
+  );
+}
+
+/**
+ * Reads the expiry tag of the stored token, so that a failed refresh still reports how long
+ * consumers have left. Returns undefined when the secret has no expiry tag yet.
+ */
+export async function readStoredExpiry(
+  secretArn: string,
+  secretsManager: SecretsManagerClient,
+  abortSignal: AbortSignal,
+): Promise<Date | undefined> {
+  const described = await secretsManager.send(new DescribeSecretCommand({ SecretId: secretArn }), { abortSignal });
+  const value = described.Tags?.find((tag) => tag.Key === SecretTag.EXPIRATION)?.Value;
+  const expiry = value === undefined ? undefined : new Date(value);
+  return expiry === undefined || Number.isNaN(expiry.getTime()) ? undefined : expiry;
+}

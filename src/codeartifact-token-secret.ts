@@ -1,0 +1,542 @@
+import * as path from 'path';
+import {
+  Annotations,
+  ArnFormat,
+  Aws,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  SecretValue,
+  Stack,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct, IDependable } from 'constructs';
+import {
+  HandlerEnvironment,
+  METRIC_NAMESPACE,
+  PLACEHOLDER_SECRET_VALUE,
+  REMAINING_VALIDITY_METRIC,
+  SECRET_ARN_DIMENSION,
+} from './internal/handler-environment';
+import { SecretField, SecretTag } from './secret-fields';
+import {
+  COMFORTABLE_MARGIN,
+  showDuration,
+  validateDomain,
+  validateDomainOwner,
+  validateExpiryAlarmThreshold,
+  validateRefreshInterval,
+  validateRepositoryNames,
+  validateTokenLifetime,
+} from './validation';
+
+/** Prefix of the ids of this library's warnings, for `Annotations.acknowledgeWarning`. */
+const WARNING_PREFIX = 'cdk-codeartifact-token-secret';
+
+/** Powertools service name that the handler sets; part of the metric's dimensions. */
+const HANDLER_SERVICE_NAME = 'codeartifact-token-refresher';
+
+/** Path of the prebuilt handler bundle, one level above both `src/` and `lib/`. */
+const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', 'assets', 'lambda', 'refresh-token', 'index');
+
+/**
+ * Properties of a `CodeArtifactTokenSecret`.
+ */
+export interface CodeArtifactTokenSecretProps {
+  /**
+   * Name of the CodeArtifact domain.
+   *
+   * 2 to 50 characters: a lowercase letter, then lowercase letters, digits or hyphens, ending
+   * with a letter or digit. A CloudFormation reference, such as the `attrName` of a
+   * `CfnDomain` in the same stack, is checked by the function when it runs; referencing the
+   * domain that way also makes the first refresh wait until the domain exists.
+   *
+   * @see https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_GetAuthorizationToken.html
+   */
+  readonly domain: string;
+
+  /**
+   * 12-digit id of the AWS account that owns the domain.
+   *
+   * It is sent with every request and names the account in the domain ARN of the IAM policy.
+   * For a domain in another account, that account's domain policy must also allow the
+   * function's role to call `codeartifact:GetAuthorizationToken`.
+   *
+   * @default - the account of the stack
+   */
+  readonly domainOwner?: string;
+
+  /**
+   * Lifetime of each token, sent as `durationSeconds`.
+   *
+   * Either 0, or whole seconds from 15 minutes to 12 hours. With 0 the token expires together
+   * with the function's temporary credentials, which the function does not control, so 0
+   * also requires an explicit `refreshInterval`.
+   *
+   * @default Duration.hours(12)
+   */
+  readonly tokenLifetime?: Duration;
+
+  /**
+   * Time between two refreshes.
+   *
+   * Whole minutes, at least 15 minutes (every refresh adds a secret version, and Secrets
+   * Manager keeps those younger than 24 hours up to a quota of about 100), at most 12 hours,
+   * and shorter than `tokenLifetime`. A token read at any moment then has at least
+   * `tokenLifetime - refreshInterval` left. The construct warns when that margin is under an
+   * hour.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly refreshInterval?: Duration;
+
+  /**
+   * Repositories of the domain that consumers use with the token.
+   *
+   * A token acts with the permissions of the role that minted it, so the function's role is
+   * allowed `codeartifact:ReadFromRepository` on these repositories, and the publish actions
+   * too when `allowPublish` is true.
+   *
+   * @default - every repository of the domain
+   */
+  readonly repositoryNames?: string[];
+
+  /**
+   * Whether consumers may publish packages with the token.
+   *
+   * Adds `codeartifact:PublishPackageVersion` and `codeartifact:PutPackageMetadata` on the
+   * repositories of `repositoryNames` to the function's role.
+   *
+   * @default false
+   */
+  readonly allowPublish?: boolean;
+
+  /**
+   * Customer-managed KMS key that encrypts the secret.
+   *
+   * The function may only generate data keys for this secret through Secrets Manager;
+   * `grantRead` and the ECS helpers give readers `kms:Decrypt` the same way. The key policy
+   * must let IAM policies of this account use the key, as the default policy of `kms.Key` does.
+   *
+   * @default - the AWS managed key `aws/secretsmanager`
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Name of the secret.
+   *
+   * Deleting the stack keeps a fixed name reserved for the secret's recovery window (7 to 30
+   * days), during which a new stack cannot create a secret with the same name, so the
+   * construct warns when a name is given.
+   *
+   * @default - a name generated by CloudFormation
+   */
+  readonly secretName?: string;
+
+  /**
+   * How long the function's log events are kept.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Remaining validity of the stored token below which the expiry alarm fires.
+   *
+   * Must be shorter than `tokenLifetime`, because a fresh token would alarm otherwise.
+   *
+   * @default - a quarter of `tokenLifetime`, or 15 minutes when `tokenLifetime` is 0
+   */
+  readonly expiryAlarmThreshold?: Duration;
+}
+
+/**
+ * Keeps a fresh AWS CodeArtifact authorization token in an AWS Secrets Manager secret.
+ *
+ * A Lambda function mints a token with `GetAuthorizationToken`, stores it with its expiration
+ * as JSON in the secret (keys in `SecretField`), then tags the secret with the expiration
+ * (`SecretTag.EXPIRATION`). EventBridge Scheduler runs it every `refreshInterval`, and a
+ * custom resource runs it once during deployment, so the secret holds a token before any
+ * consumer in the stack starts and a wrong setup fails the deployment with the AWS error.
+ * Two alarms watch it: one for failed refreshes, one for a stored token close to expiry.
+ */
+export class CodeArtifactTokenSecret extends Construct {
+  /** The secret that holds the token. Its value is JSON with the keys of `SecretField`. */
+  public readonly secret: secretsmanager.ISecret;
+
+  /** The function that refreshes the token. */
+  public readonly refreshFunction: lambda.IFunction;
+
+  /** The schedule that runs the function every `refreshInterval`. */
+  public readonly schedule: scheduler.ISchedule;
+
+  /** Queue that keeps scheduled runs that could not be delivered or failed after retries. */
+  public readonly deadLetterQueue: sqs.IQueue;
+
+  /**
+   * The first refresh, run during deployment. Resources that read the secret when they start
+   * should depend on it; `addToContainer` adds that dependency for ECS.
+   */
+  public readonly initialRefresh: IDependable;
+
+  /** Alarm when a refresh fails or a scheduled run ends in the dead-letter queue. */
+  public readonly refreshFailureAlarm: cloudwatch.Alarm;
+
+  /**
+   * Alarm when the stored token's remaining validity drops below `expiryAlarmThreshold`, or
+   * when the function published no remaining validity for two refresh intervals.
+   */
+  public readonly expiryAlarm: cloudwatch.Alarm;
+
+  /** ARN of the domain that the token is for. */
+  public readonly domainArn: string;
+
+  constructor(scope: Construct, id: string, props: CodeArtifactTokenSecretProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    // Resolve defaults and check every prop before creating anything.
+    validateDomain(props.domain);
+    validateDomainOwner(props.domainOwner);
+    validateRepositoryNames(props.repositoryNames);
+    const domainOwner = props.domainOwner ?? stack.account;
+    const tokenLifetime = props.tokenLifetime ?? Duration.hours(12);
+    const lifetimeSeconds = validateTokenLifetime(tokenLifetime);
+    if (lifetimeSeconds === 0 && props.refreshInterval === undefined) {
+      throw new Error(
+        'Invalid tokenLifetime: received Duration.seconds(0) without a refreshInterval. Allowed: a token lifetime of 0 ' +
+          'only with an explicit refreshInterval, because the token then expires with the function\'s own credentials.',
+      );
+    }
+    const refreshInterval = props.refreshInterval ?? Duration.hours(1);
+    if (refreshInterval.isUnresolved()) {
+      throw new Error(
+        `Invalid refreshInterval: received ${refreshInterval.toString()}. Allowed: a literal Duration, because the ` +
+          'schedule and the alarm periods are computed at synth time.',
+      );
+    }
+    validateRefreshInterval(refreshInterval, lifetimeSeconds);
+    const expiryAlarmThreshold = props.expiryAlarmThreshold ?? defaultExpiryThreshold(tokenLifetime, lifetimeSeconds);
+    validateExpiryAlarmThreshold(expiryAlarmThreshold, lifetimeSeconds);
+    this.warnAboutRiskySettings(props, refreshInterval, lifetimeSeconds);
+
+    this.domainArn = stack.formatArn({
+      service: 'codeartifact',
+      account: domainOwner,
+      resource: 'domain',
+      resourceName: props.domain,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+
+    // The secret starts with a placeholder that no package manager accepts as a token.
+    const secret = new secretsmanager.Secret(this, 'Secret', {
+      secretName: props.secretName,
+      description: `CodeArtifact authorization token for domain ${props.domain}, refreshed every ${refreshInterval.toHumanString()}`,
+      encryptionKey: props.encryptionKey,
+      secretStringValue: SecretValue.unsafePlainText(PLACEHOLDER_SECRET_VALUE),
+    });
+    this.secret = secret;
+
+    // The refresher runs the prebuilt bundle shipped in this package.
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    this.deadLetterQueue = deadLetterQueue;
+    const refreshFunction = new lambda.Function(this, 'Function', {
+      description: `Refreshes the CodeArtifact token of domain ${props.domain} in a Secrets Manager secret`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(HANDLER_BUNDLE_DIR),
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      logGroup,
+      environment: {
+        [HandlerEnvironment.DOMAIN]: props.domain,
+        [HandlerEnvironment.DOMAIN_OWNER]: domainOwner,
+        [HandlerEnvironment.DOMAIN_REGION]: stack.region,
+        [HandlerEnvironment.DURATION_SECONDS]: tokenLifetime.toSeconds().toString(),
+        [HandlerEnvironment.SECRET_ARN]: secret.secretArn,
+      },
+      // Scheduled runs that fail are retried twice by Lambda, then kept in the queue.
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(deadLetterQueue),
+    });
+    this.refreshFunction = refreshFunction;
+
+    // Permissions: mint the token, make it useful, write this secret only.
+    const policy = new iam.Policy(this, 'RefreshPolicy', {
+      statements: this.refreshStatements(props, secret, domainOwner),
+    });
+    policy.attachToRole(refreshFunction.role!);
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: `Refreshes the CodeArtifact token of domain ${props.domain}`,
+      schedule: scheduler.ScheduleExpression.rate(refreshInterval),
+      target: new targets.LambdaInvoke(refreshFunction, {
+        input: scheduler.ScheduleTargetInput.fromObject({ source: 'cdk-codeartifact-token-secret.schedule' }),
+        deadLetterQueue,
+        retryAttempts: 5,
+        maxEventAge: Duration.minutes(Math.min(refreshInterval.toMinutes(), 60)),
+      }),
+    });
+
+    // The first refresh runs during deployment, after the secret and the permissions exist.
+    // Properties carry the settings, so changing one runs the refresh again.
+    const initialRefresh = new CustomResource(this, 'InitialRefresh', {
+      serviceToken: refreshFunction.functionArn,
+      resourceType: 'Custom::CodeArtifactTokenRefresh',
+      serviceTimeout: Duration.minutes(5),
+      properties: {
+        Domain: props.domain,
+        DomainOwner: domainOwner,
+        DurationSeconds: tokenLifetime.toSeconds().toString(),
+        RepositoryNames: props.repositoryNames ?? ['*'],
+        AllowPublish: String(props.allowPublish ?? false),
+      },
+    });
+    initialRefresh.node.addDependency(policy);
+    this.initialRefresh = initialRefresh;
+
+    this.refreshFailureAlarm = this.createFailureAlarm(refreshFunction, deadLetterQueue);
+    this.expiryAlarm = this.createExpiryAlarm(secret, refreshInterval, expiryAlarmThreshold);
+  }
+
+  /**
+   * Grants read access to the secret, and `kms:Decrypt` through Secrets Manager when a
+   * customer-managed key encrypts it.
+   */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.secret.grantRead(grantee);
+  }
+
+  /**
+   * Returns one field of the secret as an ECS container secret.
+   *
+   * It references the full secret ARN and the JSON key, without a version, so every new task
+   * gets the current token. Adding it to a container grants the task execution role read
+   * access.
+   *
+   * @param field JSON key of the secret value, one of `SecretField`
+   * @default field SecretField.TOKEN
+   */
+  public ecsSecret(field?: string): ecs.Secret {
+    return ecs.Secret.fromSecretsManager(this.secret, field ?? SecretField.TOKEN);
+  }
+
+  /**
+   * Hands one field of the secret to a container as a secret environment variable, and makes
+   * the task definition wait for the first refresh.
+   *
+   * @param container the container that receives the variable
+   * @param environmentVariable name of the variable, for example `CODEARTIFACT_AUTH_TOKEN`
+   * @param field JSON key of the secret value, one of `SecretField`
+   * @default field SecretField.TOKEN
+   */
+  public addToContainer(container: ecs.ContainerDefinition, environmentVariable: string, field?: string): void {
+    container.addSecret(environmentVariable, this.ecsSecret(field));
+    container.taskDefinition.node.addDependency(this.initialRefresh);
+  }
+
+  /**
+   * Adds an action to both alarms, for example an SNS topic.
+   */
+  public addAlarmAction(...actions: cloudwatch.IAlarmAction[]): void {
+    this.refreshFailureAlarm.addAlarmAction(...actions);
+    this.expiryAlarm.addAlarmAction(...actions);
+  }
+
+  private warnAboutRiskySettings(
+    props: CodeArtifactTokenSecretProps,
+    refreshInterval: Duration,
+    lifetimeSeconds: number | undefined,
+  ): void {
+    const warnings = Annotations.of(this);
+    if (lifetimeSeconds === 0) {
+      warnings.addWarningV2(
+        `${WARNING_PREFIX}:tokenLifetimeZero`,
+        'tokenLifetime is 0: each token expires with the refresher function\'s temporary credentials, which can be ' +
+          'sooner than the next refresh. Prefer a lifetime from 15 minutes to 12 hours.',
+      );
+    }
+    if (lifetimeSeconds !== undefined && lifetimeSeconds > 0) {
+      const marginSeconds = lifetimeSeconds - refreshInterval.toSeconds();
+      if (marginSeconds < COMFORTABLE_MARGIN.toSeconds()) {
+        warnings.addWarningV2(
+          `${WARNING_PREFIX}:smallRefreshMargin`,
+          `A token read just before a refresh has only ${Duration.seconds(marginSeconds).toHumanString()} left ` +
+            `(tokenLifetime ${Duration.seconds(lifetimeSeconds).toHumanString()}, refreshInterval ` +
+            `${showDuration(refreshInterval)}). One failed refresh can then expire tokens in use; keep a margin of ` +
+            'an hour or more.',
+        );
+      }
+    }
+    if (props.secretName !== undefined) {
+      warnings.addWarningV2(
+        `${WARNING_PREFIX}:fixedSecretName`,
+        `secretName "${props.secretName}" is fixed: after the stack is deleted, Secrets Manager keeps the name ` +
+          'reserved for the recovery window (7 to 30 days) and creating the stack again fails. Leave secretName unset ' +
+          'to get a generated name.',
+      );
+    }
+  }
+
+  private refreshStatements(
+    props: CodeArtifactTokenSecretProps,
+    secret: secretsmanager.ISecret,
+    domainOwner: string,
+  ): iam.PolicyStatement[] {
+    const stack = Stack.of(this);
+    const repositoryArns = (props.repositoryNames ?? ['*']).map((name) =>
+      stack.formatArn({
+        service: 'codeartifact',
+        account: domainOwner,
+        resource: 'repository',
+        resourceName: `${props.domain}/${name}`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    );
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'MintToken',
+        actions: ['codeartifact:GetAuthorizationToken'],
+        resources: [this.domainArn],
+      }),
+      // The bearer token that backs a CodeArtifact token has no resource ARN, so IAM only
+      // accepts "*" here; the condition limits it to CodeArtifact.
+      new iam.PolicyStatement({
+        sid: 'GetBearerTokenForCodeArtifact',
+        actions: ['sts:GetServiceBearerToken'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },
+      }),
+      // A token acts with the permissions of the role that minted it.
+      new iam.PolicyStatement({
+        sid: 'ReadRepositoriesWithToken',
+        actions: ['codeartifact:ReadFromRepository'],
+        resources: repositoryArns,
+      }),
+    ];
+    if (props.allowPublish) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'PublishToRepositoriesWithToken',
+          actions: ['codeartifact:PublishPackageVersion', 'codeartifact:PutPackageMetadata'],
+          resources: repositoryArns,
+        }),
+      );
+    }
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'WriteTokenSecret',
+        actions: ['secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [secret.secretArn],
+      }),
+      // Tagging is limited to the expiry tag, so the function cannot rewrite other tags that
+      // access policies may depend on.
+      new iam.PolicyStatement({
+        sid: 'TagTokenSecretExpiry',
+        actions: ['secretsmanager:TagResource'],
+        resources: [secret.secretArn],
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [SecretTag.EXPIRATION] } },
+      }),
+    );
+    if (props.encryptionKey) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'EncryptTokenSecret',
+          actions: ['kms:GenerateDataKey'],
+          resources: [props.encryptionKey.keyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `secretsmanager.${stack.region}.${Aws.URL_SUFFIX}`,
+              'kms:EncryptionContext:SecretARN': secret.secretArn,
+            },
+          },
+        }),
+      );
+    }
+    return statements;
+  }
+
+  private createFailureAlarm(refreshFunction: lambda.Function, deadLetterQueue: sqs.Queue): cloudwatch.Alarm {
+    const period = Duration.minutes(5);
+    const failures = new cloudwatch.MathExpression({
+      expression: 'FILL(errors, 0) + FILL(undelivered, 0)',
+      label: 'Failed refreshes and undelivered runs',
+      period,
+      usingMetrics: {
+        errors: refreshFunction.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+        undelivered: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period,
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+      },
+    });
+    return failures.createAlarm(this, 'RefreshFailureAlarm', {
+      alarmDescription:
+        'A CodeArtifact token refresh failed, or a scheduled run ended in the dead-letter queue. ' +
+        `The refresher's log group names the AWS error. Secret: ${this.secret.secretArn}`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  private createExpiryAlarm(
+    secret: secretsmanager.ISecret,
+    refreshInterval: Duration,
+    threshold: Duration,
+  ): cloudwatch.Alarm {
+    // One period per refresh interval, and two empty periods in a row count as breaching,
+    // so a late run does not alarm but a refresher that stopped does.
+    const remainingValidity = new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: REMAINING_VALIDITY_METRIC,
+      dimensionsMap: { [SECRET_ARN_DIMENSION]: secret.secretArn, service: HANDLER_SERVICE_NAME },
+      statistic: cloudwatch.Stats.MINIMUM,
+      period: refreshInterval,
+      unit: cloudwatch.Unit.SECONDS,
+    });
+    return remainingValidity.createAlarm(this, 'ExpiryAlarm', {
+      alarmDescription:
+        `The stored CodeArtifact token has less than ${threshold.toHumanString()} left, or the refresher has not ` +
+        `reported for two refresh intervals. Secret: ${secret.secretArn}`,
+      threshold: threshold.toSeconds(),
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+}
+
+function defaultExpiryThreshold(tokenLifetime: Duration, lifetimeSeconds: number | undefined): Duration {
+  if (lifetimeSeconds === 0) {
+    return Duration.minutes(15);
+  }
+  if (lifetimeSeconds === undefined) {
+    return Duration.hours(1);
+  }
+  return Duration.seconds(Math.floor(tokenLifetime.toSeconds() / 4));
+}

@@ -1,0 +1,2 @@
+export * from './codeartifact-token-secret';
+export * from './secret-fields';
