@@ -21,6 +21,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IDependable } from 'constructs';
+import { acknowledgeFinding } from './internal/acknowledge';
 import {
   HandlerEnvironment,
   METRIC_NAMESPACE,
@@ -146,7 +147,7 @@ export interface CodeArtifactTokenSecretProps {
   /**
    * How long the function's log events are kept.
    *
-   * @default logs.RetentionDays.THREE_MONTHS
+   * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
 
@@ -249,7 +250,7 @@ export class CodeArtifactTokenSecret extends Construct {
 
     // The refresher runs the prebuilt bundle shipped in this package.
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -258,7 +259,14 @@ export class CodeArtifactTokenSecret extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
     });
     this.deadLetterQueue = deadLetterQueue;
+    // The function's own role may only write to its log group; no managed policy.
+    const functionRole = new iam.Role(this, 'FunctionRole', {
+      description: `Refreshes the CodeArtifact token of domain ${props.domain}`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    logGroup.grant(functionRole, 'logs:CreateLogStream', 'logs:PutLogEvents');
     const refreshFunction = new lambda.Function(this, 'Function', {
+      role: functionRole,
       description: `Refreshes the CodeArtifact token of domain ${props.domain} in a Secrets Manager secret`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -287,13 +295,21 @@ export class CodeArtifactTokenSecret extends Construct {
     const policy = new iam.Policy(this, 'RefreshPolicy', {
       statements: this.refreshStatements(props, secret, domainOwner),
     });
-    policy.attachToRole(refreshFunction.role!);
+    policy.attachToRole(functionRole);
 
+    // The schedule gets a role of its own, trusted only by this account's schedules.
+    const scheduleRole = new iam.Role(this, 'ScheduleRole', {
+      description: `Invokes the CodeArtifact token refresher of domain ${props.domain}`,
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    });
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `Refreshes the CodeArtifact token of domain ${props.domain}`,
       schedule: scheduler.ScheduleExpression.rate(refreshInterval),
       target: new targets.LambdaInvoke(refreshFunction, {
         input: scheduler.ScheduleTargetInput.fromObject({ source: 'cdk-codeartifact-token-secret.schedule' }),
+        role: scheduleRole,
         deadLetterQueue,
         retryAttempts: 5,
         maxEventAge: Duration.minutes(Math.min(refreshInterval.toMinutes(), 60)),
@@ -319,6 +335,8 @@ export class CodeArtifactTokenSecret extends Construct {
 
     this.refreshFailureAlarm = this.createFailureAlarm(refreshFunction, deadLetterQueue);
     this.expiryAlarm = this.createExpiryAlarm(secret, refreshInterval, expiryAlarmThreshold);
+
+    this.acknowledgeDesignFindings(secret, refreshFunction, policy, scheduleRole, logGroup, deadLetterQueue);
   }
 
   /**
@@ -363,6 +381,57 @@ export class CodeArtifactTokenSecret extends Construct {
   public addAlarmAction(...actions: cloudwatch.IAlarmAction[]): void {
     this.refreshFailureAlarm.addAlarmAction(...actions);
     this.expiryAlarm.addAlarmAction(...actions);
+  }
+
+  /**
+   * Acknowledges the cdk-nag and cfn-guard findings that follow from this construct's design,
+   * each with its reason. Findings that depend on the app's choices, such as alarm actions or
+   * reading every repository of the domain, stay for the app to decide.
+   */
+  private acknowledgeDesignFindings(
+    secret: secretsmanager.Secret,
+    refreshFunction: lambda.Function,
+    policy: iam.Policy,
+    scheduleRole: iam.Role,
+    logGroup: logs.LogGroup,
+    deadLetterQueue: sqs.Queue,
+  ): void {
+    const stack = Stack.of(this);
+    acknowledgeFinding(
+      policy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'sts:GetServiceBearerToken has no resource ARN, so IAM requires "*"; the statement is limited to ' +
+        'sts:AWSServiceName = codeartifact.amazonaws.com.',
+    );
+    const functionLogicalId = stack.resolve((refreshFunction.node.defaultChild as lambda.CfnFunction).logicalId);
+    acknowledgeFinding(
+      scheduleRole,
+      `AwsSolutions-IAM5[Resource::<${functionLogicalId}.Arn>:*]`,
+      'The schedule may invoke only the refresher function and its versions.',
+    );
+    acknowledgeFinding(
+      refreshFunction,
+      'AwsSolutions-L1',
+      'nodejs24.x is the Node.js LTS runtime that the bundled handler is built and tested for.',
+    );
+    acknowledgeFinding(
+      refreshFunction,
+      'cdk-validator-cfnguard::lambda_inside_vpc_check',
+      'The refresher calls only AWS APIs; outside a VPC it needs no NAT gateway or interface endpoints.',
+    );
+    acknowledgeFinding(
+      secret,
+      'AwsSolutions-SMG4',
+      'The schedule replaces the token every refresh interval; Secrets Manager rotation would add a second writer.',
+    );
+    for (const id of ['AwsSolutions-SQS3', 'cdk-validator-cfnguard::sqs_dlq_check']) {
+      acknowledgeFinding(deadLetterQueue, id, 'This queue is the dead-letter queue of the refresh schedule.');
+    }
+    acknowledgeFinding(
+      logGroup,
+      'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
+      'The refresher logs ids, expirations and AWS error names, never the token.',
+    );
   }
 
   private warnAboutRiskySettings(

@@ -1,0 +1,98 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { EcsFargateExampleStack } from '../examples/ecs-fargate/app';
+import { CodeArtifactTokenSecret } from '../src';
+
+// cfn-guard runs a binary per template and cdk-nag walks every resource.
+jest.setTimeout(120_000);
+
+interface ValidationReport {
+  readonly pluginReports: {
+    readonly pluginName: string;
+    readonly conclusion: string;
+    readonly violations: { readonly ruleName: string }[];
+    readonly suppressedViolations?: { readonly ruleName: string; readonly reason?: string }[];
+  }[];
+}
+
+/**
+ * Creates an app that runs aws-cdk-lib's CloudFormation validation with errors on, cdk-nag's
+ * AwsSolutions rules and cfn-guard's Control Tower rules at synth.
+ */
+function checkedApp(): { app: App; outdir: string } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'template-checks-'));
+  const app = new App({ outdir, context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CfnGuardValidator({ controlTowerRulesEnabled: true }));
+  return { app, outdir };
+}
+
+/**
+ * Synthesizes the app and returns the validation report. A plugin with findings may or may
+ * not make synth throw, so the report is the record to assert on.
+ */
+function synthesizeWithReport(app: App, outdir: string): ValidationReport {
+  try {
+    app.synth();
+  } catch (error) {
+    if (!fs.existsSync(path.join(outdir, 'validation-report.json'))) {
+      throw error;
+    }
+  }
+  return JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+}
+
+function violationsOf(report: ValidationReport): string[] {
+  return report.pluginReports.flatMap((plugin) => plugin.violations.map((violation) => violation.ruleName));
+}
+
+describe('template checks', () => {
+  test('example app passes every check', () => {
+    const { app, outdir } = checkedApp();
+    new EcsFargateExampleStack(app, 'Example');
+
+    const report = synthesizeWithReport(app, outdir);
+
+    expect(violationsOf(report)).toEqual([]);
+  });
+
+  test('construct with repositories passes checks', () => {
+    const { app, outdir } = checkedApp();
+    const stack = new Stack(app, 'Bare');
+    const token = new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', repositoryNames: ['npm-store'] });
+    token.addAlarmAction(new actions.SnsAction(new sns.Topic(stack, 'Alarms', { enforceSSL: true })));
+
+    const report = synthesizeWithReport(app, outdir);
+
+    expect(violationsOf(report)).toEqual([]);
+    const suppressed = report.pluginReports.flatMap((plugin) => plugin.suppressedViolations ?? []);
+    expect(suppressed.map((finding) => finding.ruleName).sort()).toEqual([
+      'cloudwatch_log_group_encrypted_check',
+      'lambda_inside_vpc_check',
+      'sqs_dlq_check',
+    ]);
+    for (const finding of suppressed) {
+      expect(finding.reason ?? '').toMatch(/\w+ \w+ \w+/);
+    }
+  });
+
+  test('defaults report the open choices', () => {
+    const { app, outdir } = checkedApp();
+    const stack = new Stack(app, 'Defaults');
+    new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain' });
+
+    const violations = violationsOf(synthesizeWithReport(app, outdir));
+
+    expect(violations).toContain('cloudwatch_alarm_action_check');
+    expect(violations).toContain(
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:codeartifact:<AWS::Region>:<AWS::AccountId>:repository/my-domain/*]',
+    );
+    expect(violations).not.toContain('AwsSolutions-IAM5[Resource::*]');
+    expect(violations.filter((id) => id.startsWith('AwsSolutions-IAM4'))).toEqual([]);
+  });
+});
