@@ -1,0 +1,580 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as codeartifact from 'aws-cdk-lib/aws-codeartifact';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { CodeArtifactTokenSecret, CodeArtifactTokenSecretProps, SecretField, SecretTag } from '../src';
+import { HandlerEnvironment, PLACEHOLDER_SECRET_VALUE } from '../src/internal/handler-environment';
+
+const ACCOUNT = '111122223333';
+const REGION = 'eu-west-1';
+const BUNDLE = path.join(__dirname, '..', 'assets', 'lambda', 'refresh-token', 'index', 'index.js');
+
+function stackWith(props: Partial<CodeArtifactTokenSecretProps> = {}) {
+  const app = new App({ context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new Stack(app, 'TestStack', { env: { account: ACCOUNT, region: REGION } });
+  const token = new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', ...props });
+  return { app, stack, token, template: () => Template.fromStack(stack) };
+}
+
+function refreshPolicyStatements(template: Template): unknown[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { PolicyName: Match.stringLikeRegexp('RefreshPolicy') },
+  });
+  const [policy] = Object.values(policies);
+  return (policy as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties.PolicyDocument.Statement;
+}
+
+const SECRET_REF = { Ref: Match.stringLikeRegexp('^TokenSecret') };
+
+function arn(service: string, account: string, resource: string) {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:${REGION}:${account}:${resource}`]] };
+}
+
+describe('defaults', () => {
+  const { template: build } = stackWith();
+  const template = build();
+
+  test('secret starts with the placeholder', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      SecretString: PLACEHOLDER_SECRET_VALUE,
+    });
+    expect(JSON.parse(PLACEHOLDER_SECRET_VALUE)[SecretField.TOKEN]).toMatch(/^NOT-A-TOKEN/);
+    expect(JSON.parse(PLACEHOLDER_SECRET_VALUE)[SecretField.EXPIRATION]).toEqual('1970-01-01T00:00:00.000Z');
+  });
+
+  test('function runs the handler on Node.js 24 arm64', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' }),
+      Environment: {
+        Variables: {
+          [HandlerEnvironment.DOMAIN]: 'my-domain',
+          [HandlerEnvironment.DOMAIN_OWNER]: ACCOUNT,
+          [HandlerEnvironment.DOMAIN_REGION]: REGION,
+          [HandlerEnvironment.DURATION_SECONDS]: '43200',
+          [HandlerEnvironment.SECRET_ARN]: SECRET_REF,
+        },
+      },
+    });
+  });
+
+  test('log group keeps a year', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  test('schedule runs hourly with retries', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TokenFunction'), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TokenDeadLetterQueue'), 'Arn'] } },
+        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 5 },
+      }),
+    });
+  });
+
+  test('failed runs go to the queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TokenDeadLetterQueue'), 'Arn'] } },
+      },
+    });
+  });
+
+  test('first refresh runs during deployment', () => {
+    const refreshes = template.findResources('Custom::CodeArtifactTokenRefresh');
+    const [logicalId] = Object.keys(refreshes);
+    const refresh = refreshes[logicalId];
+
+    expect(refresh.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^TokenFunction/), 'Arn'] },
+      ServiceTimeout: '300',
+      Domain: 'my-domain',
+      DomainOwner: ACCOUNT,
+      DurationSeconds: '43200',
+      RepositoryNames: ['*'],
+      AllowPublish: 'false',
+    });
+    expect(refresh.DependsOn).toEqual([expect.stringMatching(/^TokenRefreshPolicy/)]);
+  });
+
+  test('refresh policy is exact', () => {
+    expect(refreshPolicyStatements(template)).toEqual([
+      {
+        Sid: 'MintToken',
+        Effect: 'Allow',
+        Action: 'codeartifact:GetAuthorizationToken',
+        Resource: arn('codeartifact', ACCOUNT, 'domain/my-domain'),
+      },
+      {
+        Sid: 'GetBearerTokenForCodeArtifact',
+        Effect: 'Allow',
+        Action: 'sts:GetServiceBearerToken',
+        Resource: '*',
+        Condition: { StringEquals: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },
+      },
+      {
+        Sid: 'ReadRepositoriesWithToken',
+        Effect: 'Allow',
+        Action: 'codeartifact:ReadFromRepository',
+        Resource: arn('codeartifact', ACCOUNT, 'repository/my-domain/*'),
+      },
+      {
+        Sid: 'WriteTokenSecret',
+        Effect: 'Allow',
+        Action: ['secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: { Ref: expect.stringMatching(/^TokenSecret/) },
+      },
+      {
+        Sid: 'TagTokenSecretExpiry',
+        Effect: 'Allow',
+        Action: 'secretsmanager:TagResource',
+        Resource: { Ref: expect.stringMatching(/^TokenSecret/) },
+        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [SecretTag.EXPIRATION] } },
+      },
+    ]);
+  });
+
+  test('function role has no managed policy', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      }),
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+
+  test('schedule role trusts this account only', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+          }),
+        ],
+      }),
+    });
+  });
+
+  test('expiry alarm treats silence as breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'CodeArtifactTokenSecret',
+      MetricName: 'TokenRemainingValidity',
+      Dimensions: [
+        { Name: 'SecretArn', Value: SECRET_REF },
+        { Name: 'service', Value: 'codeartifact-token-refresher' },
+      ],
+      Statistic: 'Minimum',
+      Period: 3600,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 10800,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  test('failure alarm counts errors and undelivered runs', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(errors, 0) + FILL(undelivered, 0)' }),
+        Match.objectLike({
+          Id: 'errors',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ Namespace: 'AWS/Lambda', MetricName: 'Errors' }),
+            Stat: 'Sum',
+          }),
+        }),
+        Match.objectLike({
+          Id: 'undelivered',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' }),
+          }),
+        }),
+      ]),
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('no output or env carries a token', () => {
+    const json = JSON.stringify(template.toJSON());
+    expect(json).not.toMatch(/authorizationToken/);
+    expect(template.toJSON().Outputs).toBeUndefined();
+  });
+});
+
+describe('shipped bundle', () => {
+  test('function code is the prebuilt bundle', () => {
+    const { app, template } = stackWith();
+    const assembly = app.synth();
+    const [fn] = Object.values(template().findResources('AWS::Lambda::Function'));
+    const assetDir = path.join(assembly.directory, fn.Metadata['aws:asset:path']);
+
+    expect(fs.readFileSync(path.join(assetDir, 'index.js'))).toEqual(fs.readFileSync(BUNDLE));
+    expect(fs.readdirSync(assetDir)).toEqual(['index.js']);
+  });
+});
+
+describe('props', () => {
+  test('domainOwner names the owner in ARNs', () => {
+    const { template } = stackWith({ domainOwner: '444455556666' });
+    const statements = refreshPolicyStatements(template());
+
+    expect(statements[0]).toMatchObject({ Resource: arn('codeartifact', '444455556666', 'domain/my-domain') });
+    expect(statements[2]).toMatchObject({ Resource: arn('codeartifact', '444455556666', 'repository/my-domain/*') });
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [HandlerEnvironment.DOMAIN_OWNER]: '444455556666' }) },
+    });
+  });
+
+  test('tokenLifetime sets the duration', () => {
+    const { template } = stackWith({ tokenLifetime: Duration.hours(6) });
+
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [HandlerEnvironment.DURATION_SECONDS]: '21600' }) },
+    });
+    template().hasResourceProperties('Custom::CodeArtifactTokenRefresh', { DurationSeconds: '21600' });
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TokenRemainingValidity', Threshold: 5400 });
+  });
+
+  test('refreshInterval sets the schedule', () => {
+    const { template } = stackWith({ refreshInterval: Duration.minutes(90) });
+
+    template().hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(90 minutes)' });
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TokenRemainingValidity', Period: 5400 });
+  });
+
+  test('repositoryNames narrow the read grant', () => {
+    const { template } = stackWith({ repositoryNames: ['npm-store', 'pypi-store'] });
+
+    expect(refreshPolicyStatements(template())[2]).toEqual({
+      Sid: 'ReadRepositoriesWithToken',
+      Effect: 'Allow',
+      Action: 'codeartifact:ReadFromRepository',
+      Resource: [
+        arn('codeartifact', ACCOUNT, 'repository/my-domain/npm-store'),
+        arn('codeartifact', ACCOUNT, 'repository/my-domain/pypi-store'),
+      ],
+    });
+    template().hasResourceProperties('Custom::CodeArtifactTokenRefresh', { RepositoryNames: ['npm-store', 'pypi-store'] });
+  });
+
+  test('allowPublish adds the publish actions', () => {
+    const { template } = stackWith({ repositoryNames: ['npm-store'], allowPublish: true });
+
+    expect(refreshPolicyStatements(template())).toContainEqual({
+      Sid: 'PublishToRepositoriesWithToken',
+      Effect: 'Allow',
+      Action: ['codeartifact:PublishPackageVersion', 'codeartifact:PutPackageMetadata'],
+      Resource: arn('codeartifact', ACCOUNT, 'repository/my-domain/npm-store'),
+    });
+  });
+
+  test('no publish actions by default', () => {
+    const { template } = stackWith();
+
+    expect(JSON.stringify(refreshPolicyStatements(template()))).not.toMatch(/Publish|PutPackageMetadata/);
+  });
+
+  test('encryptionKey encrypts and limits the key grant', () => {
+    const app = new App();
+    const stack = new Stack(app, 'KeyStack', { env: { account: ACCOUNT, region: REGION } });
+    const key = new kms.Key(stack, 'Key');
+    new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', encryptionKey: key });
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+    });
+    expect(refreshPolicyStatements(template)).toContainEqual({
+      Sid: 'EncryptTokenSecret',
+      Effect: 'Allow',
+      Action: 'kms:GenerateDataKey',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': { 'Fn::Join': ['', [`secretsmanager.${REGION}.`, { Ref: 'AWS::URLSuffix' }]] },
+          'kms:EncryptionContext:SecretARN': { Ref: expect.stringMatching(/^TokenSecret/) },
+        },
+      },
+    });
+    expect(JSON.stringify(refreshPolicyStatements(template))).not.toMatch(/kms:Decrypt/);
+  });
+
+  test('secretName names the secret', () => {
+    const { template } = stackWith({ secretName: 'builds/codeartifact-token' });
+
+    template().hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'builds/codeartifact-token' });
+  });
+
+  test('logRetention sets the retention', () => {
+    const { template } = stackWith({ logRetention: logs.RetentionDays.TWO_YEARS });
+
+    template().hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 731 });
+  });
+
+  test('expiryAlarmThreshold sets the threshold', () => {
+    const { template } = stackWith({ expiryAlarmThreshold: Duration.hours(2) });
+
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TokenRemainingValidity', Threshold: 7200 });
+  });
+
+  test('lifetime 0 with an interval', () => {
+    const { template } = stackWith({ tokenLifetime: Duration.seconds(0), refreshInterval: Duration.minutes(30) });
+
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [HandlerEnvironment.DURATION_SECONDS]: '0' }) },
+    });
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TokenRemainingValidity', Threshold: 900 });
+  });
+});
+
+describe('references', () => {
+  test('domain from the same stack orders the first refresh', () => {
+    const app = new App();
+    const stack = new Stack(app, 'DomainStack', { env: { account: ACCOUNT, region: REGION } });
+    const domain = new codeartifact.CfnDomain(stack, 'Domain', { domainName: 'my-domain' });
+    new CodeArtifactTokenSecret(stack, 'Token', { domain: domain.attrName });
+    const template = Template.fromStack(stack);
+
+    // The function references the domain, and the first refresh references the function, so
+    // CloudFormation creates the domain first.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [HandlerEnvironment.DOMAIN]: { 'Fn::GetAtt': ['Domain', 'Name'] } }),
+      },
+    });
+    template.hasResourceProperties('Custom::CodeArtifactTokenRefresh', {
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TokenFunction'), 'Arn'] },
+      Domain: { 'Fn::GetAtt': ['Domain', 'Name'] },
+    });
+  });
+
+  test('unresolved values skip synth checks', () => {
+    const app = new App();
+    const stack = new Stack(app, 'ParamStack');
+    const domain = new CfnParameter(stack, 'DomainName');
+    const owner = new CfnParameter(stack, 'DomainOwner');
+    const lifetime = new CfnParameter(stack, 'Lifetime', { type: 'Number' });
+
+    expect(
+      () =>
+        new CodeArtifactTokenSecret(stack, 'Token', {
+          domain: domain.valueAsString,
+          domainOwner: owner.valueAsString,
+          tokenLifetime: Duration.seconds(lifetime.valueAsNumber),
+        }),
+    ).not.toThrow();
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [HandlerEnvironment.DOMAIN]: { Ref: 'DomainName' },
+          [HandlerEnvironment.DOMAIN_OWNER]: { Ref: 'DomainOwner' },
+        }),
+      },
+    });
+  });
+});
+
+describe('consumers', () => {
+  test('grantRead allows reading the secret', () => {
+    const { stack, token, template } = stackWith();
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') });
+    token.grantRead(role);
+
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Reader') }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: SECRET_REF,
+          },
+        ],
+      },
+    });
+  });
+
+  test('grantRead adds decrypt with a key', () => {
+    const app = new App();
+    const stack = new Stack(app, 'KeyStack', { env: { account: ACCOUNT, region: REGION } });
+    const key = new kms.Key(stack, 'Key');
+    const token = new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', encryptionKey: key });
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') });
+    token.grantRead(role);
+
+    // aws-cdk-lib grants a key in the same stack through the key policy.
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'kms:Decrypt',
+            Principal: { AWS: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Reader'), 'Arn'] } },
+            Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('addToContainer passes the token key', () => {
+    const { stack, token, template } = stackWith();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    const container = taskDefinition.addContainer('App', { image: ecs.ContainerImage.fromRegistry('node:24') });
+    token.addToContainer(container, 'CODEARTIFACT_AUTH_TOKEN');
+
+    template().hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Secrets: [
+            {
+              Name: 'CODEARTIFACT_AUTH_TOKEN',
+              ValueFrom: { 'Fn::Join': ['', [SECRET_REF, ':token::']] },
+            },
+          ],
+        }),
+      ],
+    });
+    const [task] = Object.values(template().findResources('AWS::ECS::TaskDefinition'));
+    expect(task.DependsOn).toEqual([expect.stringMatching(/^TokenInitialRefresh/)]);
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^TaskExecutionRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: SECRET_REF,
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('ecsSecret selects another key', () => {
+    const { stack, token, template } = stackWith();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    taskDefinition.addContainer('App', {
+      image: ecs.ContainerImage.fromRegistry('node:24'),
+      secrets: { TOKEN_EXPIRATION: token.ecsSecret(SecretField.EXPIRATION) },
+    });
+
+    template().hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Secrets: [{ Name: 'TOKEN_EXPIRATION', ValueFrom: { 'Fn::Join': ['', [SECRET_REF, ':expiration::']] } }],
+        }),
+      ],
+    });
+  });
+
+  test('addAlarmAction wires both alarms', () => {
+    const { stack, token, template } = stackWith();
+    token.addAlarmAction(new actions.SnsAction(new sns.Topic(stack, 'Topic')));
+
+    const alarms = Object.values(template().findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(2);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Topic/) }]);
+    }
+  });
+});
+
+describe('validation', () => {
+  const invalidProps: [string, Partial<CodeArtifactTokenSecretProps>, RegExp][] = [
+    ['domain with uppercase', { domain: 'My-Domain' }, /^Invalid domain: received "My-Domain"\. Allowed: 2 to 50 characters/],
+    ['domain of one letter', { domain: 'a' }, /^Invalid domain: received "a"\./],
+    ['domain of 51 letters', { domain: 'a'.repeat(51) }, /^Invalid domain: received "a{51}"\./],
+    ['domain ending in hyphen', { domain: 'my-domain-' }, /^Invalid domain: received "my-domain-"\./],
+    ['domain with underscore', { domain: 'my_domain' }, /^Invalid domain: received "my_domain"\./],
+    ['owner of 11 digits', { domainOwner: '12345678901' }, /^Invalid domainOwner: received "12345678901"\. Allowed: an AWS account id of 12 digits/],
+    ['owner with letters', { domainOwner: 'abcdefghijkl' }, /^Invalid domainOwner: received "abcdefghijkl"\./],
+    ['lifetime of 10 minutes', { tokenLifetime: Duration.seconds(600) }, /^Invalid tokenLifetime: received Duration\.seconds\(600\) \(10 minutes\)\. Allowed: 0, or whole seconds from 900/],
+    ['lifetime over 12 hours', { tokenLifetime: Duration.seconds(43201) }, /^Invalid tokenLifetime: received Duration\.seconds\(43201\) \(12 hours 1 second\)\./],
+    ['lifetime of fractional seconds', { tokenLifetime: Duration.millis(900_500) }, /^Invalid tokenLifetime: received Duration\.millis\(900500\)/],
+    ['lifetime 0 without interval', { tokenLifetime: Duration.seconds(0) }, /^Invalid tokenLifetime: received Duration\.seconds\(0\) without a refreshInterval\./],
+    ['interval of 30 seconds', { refreshInterval: Duration.seconds(30) }, /^Invalid refreshInterval: received Duration\.seconds\(30\) \(30 seconds\)\. Allowed: whole minutes/],
+    ['interval of 15.5 minutes', { refreshInterval: Duration.minutes(15.5) }, /^Invalid refreshInterval: received Duration\.minutes\(15\.5\) \(15 minutes 30 seconds\)\. Allowed: whole minutes/],
+    ['interval of 5 minutes', { refreshInterval: Duration.minutes(5) }, /^Invalid refreshInterval: received Duration\.minutes\(5\) \(5 minutes\)\. Allowed: at least 15 minutes, because every refresh adds a secret version/],
+    ['interval equal to lifetime', { refreshInterval: Duration.hours(12) }, /^Invalid refreshInterval: received Duration\.hours\(12\) \(12 hours\)\. Allowed: shorter than tokenLifetime \(12 hours\)/],
+    ['interval longer than lifetime', { tokenLifetime: Duration.hours(1), refreshInterval: Duration.hours(2) }, /^Invalid refreshInterval: received Duration\.hours\(2\) \(2 hours\)\. Allowed: shorter than tokenLifetime \(1 hour\)/],
+    ['interval over 12 hours with lifetime 0', { tokenLifetime: Duration.seconds(0), refreshInterval: Duration.hours(13) }, /^Invalid refreshInterval: received Duration\.hours\(13\) \(13 hours\)\. Allowed: at most 12 hours/],
+    ['empty repository list', { repositoryNames: [] }, /^Invalid repositoryNames: received \[\]\. Allowed: one or more repository names/],
+    ['repository with slash', { repositoryNames: ['npm/store'] }, /^Invalid repositoryNames: received "npm\/store"\. Allowed: 2 to 100 characters/],
+    ['threshold of 0', { expiryAlarmThreshold: Duration.seconds(0) }, /^Invalid expiryAlarmThreshold: received Duration\.seconds\(0\) \(0 seconds\)\. Allowed: a positive duration/],
+    ['threshold equal to lifetime', { expiryAlarmThreshold: Duration.hours(12) }, /^Invalid expiryAlarmThreshold: received Duration\.hours\(12\) \(12 hours\)\. Allowed: less than tokenLifetime/],
+  ];
+
+  test.each(invalidProps)('rejects %s', (_name, props, message) => {
+    expect(() => stackWith(props)).toThrow(message);
+  });
+
+  test('rejects an unresolved interval', () => {
+    const app = new App();
+    const stack = new Stack(app, 'ParamStack');
+    const minutes = new CfnParameter(stack, 'Minutes', { type: 'Number' });
+
+    expect(
+      () =>
+        new CodeArtifactTokenSecret(stack, 'Token', {
+          domain: 'my-domain',
+          refreshInterval: Duration.minutes(minutes.valueAsNumber),
+        }),
+    ).toThrow(/^Invalid refreshInterval: received .*\. Allowed: a literal Duration/);
+  });
+
+  test('accepts the limits', () => {
+    expect(() => stackWith({ tokenLifetime: Duration.minutes(30), refreshInterval: Duration.minutes(15) })).not.toThrow();
+    expect(() => stackWith({ tokenLifetime: Duration.seconds(43200), refreshInterval: Duration.minutes(719) })).not.toThrow();
+    expect(() => stackWith({ domain: 'ab', domainOwner: '000000000000' })).not.toThrow();
+    expect(() => stackWith({ domain: 'a'.repeat(50) })).not.toThrow();
+  });
+});
+
+describe('warnings', () => {
+  function warningIds(props: Partial<CodeArtifactTokenSecretProps>): string[] {
+    const { stack } = stackWith(props);
+    return Annotations.fromStack(stack)
+      .findWarning('*', Match.anyValue())
+      .map((warning) => String(warning.entry.data))
+      .map((text) => /\[ack: ([^\]]+)\]/.exec(text)?.[1] ?? text);
+  }
+
+  test('defaults raise no warning', () => {
+    expect(warningIds({})).toEqual([]);
+  });
+
+  test('lifetime 0 warns', () => {
+    expect(warningIds({ tokenLifetime: Duration.seconds(0), refreshInterval: Duration.minutes(30) })).toContain(
+      'cdk-codeartifact-token-secret:tokenLifetimeZero',
+    );
+  });
+
+  test('margin under an hour warns', () => {
+    expect(warningIds({ tokenLifetime: Duration.hours(1), refreshInterval: Duration.minutes(30) })).toEqual([
+      'cdk-codeartifact-token-secret:smallRefreshMargin',
+    ]);
+  });
+
+  test('margin of an hour is quiet', () => {
+    expect(warningIds({ tokenLifetime: Duration.hours(2), refreshInterval: Duration.hours(1) })).toEqual([]);
+  });
+
+  test('fixed secret name warns', () => {
+    expect(warningIds({ secretName: 'builds/token' })).toEqual(['cdk-codeartifact-token-secret:fixedSecretName']);
+  });
+});
