@@ -53,7 +53,7 @@ function acknowledgeExampleFindings(
   vpc: ec2.Vpc,
 ): void {
   Validations.of(token).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:codeartifact:<AWS::Region>:<AWS::AccountId>:repository/my-domain/*]`,
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:codeartifact:<AWS::Region>:<AWS::AccountId>:repository/my-domain/*]',
     reason: 'Builds in this app read from every repository of my-domain; set repositoryNames to narrow it.',
   });
   Validations.of(container.taskDefinition).acknowledge({

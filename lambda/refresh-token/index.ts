@@ -1,15 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { isCustomResourceEvent, sendCustomResourceResponse } from './cloudformation';
+import { readConfig, RefresherConfig } from './config';
+import { RefreshError } from './errors';
+import { readStoredExpiry, refreshClients, refreshToken, RefreshResult } from './refresh';
 import {
   METRIC_NAMESPACE,
   REMAINING_VALIDITY_METRIC,
   SECRET_ARN_DIMENSION,
 } from '../../src/internal/handler-environment';
-import { isCustomResourceEvent, sendCustomResourceResponse } from './cloudformation';
-import { readConfig, RefresherConfig } from './config';
-import { RefreshError } from './errors';
-import { readStoredExpiry, refreshClients, refreshToken, RefreshResult } from './refresh';
 
 /** Powertools service name, the `service` key of every log line and metric. */
 export const SERVICE_NAME = 'codeartifact-token-refresher';

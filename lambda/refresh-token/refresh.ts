@@ -5,7 +5,6 @@ import {
   SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { SecretField, SecretTag } from '../../src/secret-fields';
 import type { RefresherConfig } from './config';
 import {
   describeStoredState,
@@ -15,6 +14,7 @@ import {
   StoredState,
   summarizeAwsError,
 } from './errors';
+import { SecretField, SecretTag } from '../../src/secret-fields';
 
 /**
  * A token whose expiration is closer than this is not stored: consumers would start failing
