@@ -10,6 +10,7 @@ import {
   Stack,
 } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -35,6 +36,7 @@ import {
   showDuration,
   validateDomain,
   validateDomainOwner,
+  validateDomainRegion,
   validateExpiryAlarmThreshold,
   validateRefreshInterval,
   validateRepositoryNames,
@@ -76,6 +78,17 @@ export interface CodeArtifactTokenSecretProps {
    * @default - the account of the stack
    */
   readonly domainOwner?: string;
+
+  /**
+   * AWS Region of the domain.
+   *
+   * The function calls CodeArtifact in this Region, because a token is valid only in the
+   * Region that issued it, and the IAM policy names it in the domain and repository ARNs.
+   * Consumers must use the token with repository endpoints of this Region.
+   *
+   * @default - the Region of the stack
+   */
+  readonly domainRegion?: string;
 
   /**
    * Lifetime of each token, sent as `durationSeconds`.
@@ -145,6 +158,17 @@ export interface CodeArtifactTokenSecretProps {
   readonly secretName?: string;
 
   /**
+   * Regions that receive a read-only replica of the secret, for consumers there.
+   *
+   * Secrets Manager copies every new version to the replicas. A replica encrypted with a
+   * customer-managed key needs a key in its own Region.
+   *
+   * @default - no replicas
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html
+   */
+  readonly replicaRegions?: secretsmanager.ReplicaRegion[];
+
+  /**
    * How long the function's log events are kept.
    *
    * @default logs.RetentionDays.ONE_YEAR
@@ -209,8 +233,10 @@ export class CodeArtifactTokenSecret extends Construct {
     // Resolve defaults and check every prop before creating anything.
     validateDomain(props.domain);
     validateDomainOwner(props.domainOwner);
+    validateDomainRegion(props.domainRegion);
     validateRepositoryNames(props.repositoryNames);
     const domainOwner = props.domainOwner ?? stack.account;
+    const domainRegion = props.domainRegion ?? stack.region;
     const tokenLifetime = props.tokenLifetime ?? Duration.hours(12);
     const lifetimeSeconds = validateTokenLifetime(tokenLifetime);
     if (lifetimeSeconds === 0 && props.refreshInterval === undefined) {
@@ -234,6 +260,7 @@ export class CodeArtifactTokenSecret extends Construct {
     this.domainArn = stack.formatArn({
       service: 'codeartifact',
       account: domainOwner,
+      region: domainRegion,
       resource: 'domain',
       resourceName: props.domain,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
@@ -244,6 +271,7 @@ export class CodeArtifactTokenSecret extends Construct {
       secretName: props.secretName,
       description: `CodeArtifact authorization token for domain ${props.domain}, refreshed every ${refreshInterval.toHumanString()}`,
       encryptionKey: props.encryptionKey,
+      replicaRegions: props.replicaRegions,
       secretStringValue: SecretValue.unsafePlainText(PLACEHOLDER_SECRET_VALUE),
     });
     this.secret = secret;
@@ -281,7 +309,7 @@ export class CodeArtifactTokenSecret extends Construct {
       environment: {
         [HandlerEnvironment.DOMAIN]: props.domain,
         [HandlerEnvironment.DOMAIN_OWNER]: domainOwner,
-        [HandlerEnvironment.DOMAIN_REGION]: stack.region,
+        [HandlerEnvironment.DOMAIN_REGION]: domainRegion,
         [HandlerEnvironment.DURATION_SECONDS]: tokenLifetime.toSeconds().toString(),
         [HandlerEnvironment.SECRET_ARN]: secret.secretArn,
       },
@@ -293,7 +321,7 @@ export class CodeArtifactTokenSecret extends Construct {
 
     // Permissions: mint the token, make it useful, write this secret only.
     const policy = new iam.Policy(this, 'RefreshPolicy', {
-      statements: this.refreshStatements(props, secret, domainOwner),
+      statements: this.refreshStatements(props, secret, domainOwner, domainRegion),
     });
     policy.attachToRole(functionRole);
 
@@ -325,6 +353,7 @@ export class CodeArtifactTokenSecret extends Construct {
       properties: {
         Domain: props.domain,
         DomainOwner: domainOwner,
+        DomainRegion: domainRegion,
         DurationSeconds: tokenLifetime.toSeconds().toString(),
         RepositoryNames: props.repositoryNames ?? ['*'],
         AllowPublish: String(props.allowPublish ?? false),
@@ -373,6 +402,22 @@ export class CodeArtifactTokenSecret extends Construct {
   public addToContainer(container: ecs.ContainerDefinition, environmentVariable: string, field?: string): void {
     container.addSecret(environmentVariable, this.ecsSecret(field));
     container.taskDefinition.node.addDependency(this.initialRefresh);
+  }
+
+  /**
+   * Returns one field of the secret as a CodeBuild environment variable of type
+   * `SECRETS_MANAGER`, referenced by the secret's full ARN and the JSON key.
+   *
+   * CodeBuild reads the secret with the project's role, so also call `grantRead(project)`.
+   *
+   * @param field JSON key of the secret value, one of `SecretField`
+   * @default field SecretField.TOKEN
+   */
+  public codeBuildEnvironmentVariable(field?: string): codebuild.BuildEnvironmentVariable {
+    return {
+      type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
+      value: `${this.secret.secretArn}:${field ?? SecretField.TOKEN}`,
+    };
   }
 
   /**
@@ -473,12 +518,14 @@ export class CodeArtifactTokenSecret extends Construct {
     props: CodeArtifactTokenSecretProps,
     secret: secretsmanager.ISecret,
     domainOwner: string,
+    domainRegion: string,
   ): iam.PolicyStatement[] {
     const stack = Stack.of(this);
     const repositoryArns = (props.repositoryNames ?? ['*']).map((name) =>
       stack.formatArn({
         service: 'codeartifact',
         account: domainOwner,
+        region: domainRegion,
         resource: 'repository',
         resourceName: `${props.domain}/${name}`,
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,

@@ -51,6 +51,18 @@ export function validateDomainOwner(domainOwner: string | undefined): void {
   }
 }
 
+/** AWS Region names such as `us-east-1`, `eu-central-2` or `us-gov-west-1`. */
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
+
+export function validateDomainRegion(region: string | undefined): void {
+  if (region === undefined || Token.isUnresolved(region)) {
+    return;
+  }
+  if (!REGION_PATTERN.test(region)) {
+    throw invalidProp('domainRegion', JSON.stringify(region), 'an AWS Region name such as "us-east-1"');
+  }
+}
+
 /** Returns the lifetime in seconds, or undefined when it is a CloudFormation reference. */
 export function validateTokenLifetime(lifetime: Duration): number | undefined {
   if (lifetime.isUnresolved()) {

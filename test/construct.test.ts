@@ -4,6 +4,7 @@ import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codeartifact from 'aws-cdk-lib/aws-codeartifact';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -33,8 +34,8 @@ function refreshPolicyStatements(template: Template): unknown[] {
 
 const SECRET_REF = { Ref: Match.stringLikeRegexp('^TokenSecret') };
 
-function arn(service: string, account: string, resource: string) {
-  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:${REGION}:${account}:${resource}`]] };
+function arn(service: string, account: string, resource: string, region = REGION) {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:${region}:${account}:${resource}`]] };
 }
 
 describe('defaults', () => {
@@ -102,6 +103,7 @@ describe('defaults', () => {
       ServiceTimeout: '300',
       Domain: 'my-domain',
       DomainOwner: ACCOUNT,
+      DomainRegion: REGION,
       DurationSeconds: '43200',
       RepositoryNames: ['*'],
       AllowPublish: 'false',
@@ -238,6 +240,30 @@ describe('props', () => {
     expect(statements[2]).toMatchObject({ Resource: arn('codeartifact', '444455556666', 'repository/my-domain/*') });
     template().hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ [HandlerEnvironment.DOMAIN_OWNER]: '444455556666' }) },
+    });
+  });
+
+  test('domainRegion names the Region', () => {
+    const { template } = stackWith({ domainRegion: 'us-east-1' });
+    const statements = refreshPolicyStatements(template());
+
+    expect(statements[0]).toMatchObject({
+      Resource: arn('codeartifact', ACCOUNT, 'domain/my-domain', 'us-east-1'),
+    });
+    expect(statements[2]).toMatchObject({
+      Resource: arn('codeartifact', ACCOUNT, 'repository/my-domain/*', 'us-east-1'),
+    });
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [HandlerEnvironment.DOMAIN_REGION]: 'us-east-1' }) },
+    });
+    template().hasResourceProperties('Custom::CodeArtifactTokenRefresh', { DomainRegion: 'us-east-1' });
+  });
+
+  test('replicaRegions replicate the secret', () => {
+    const { template } = stackWith({ replicaRegions: [{ region: 'us-west-2' }, { region: 'ap-southeast-2' }] });
+
+    template().hasResourceProperties('AWS::SecretsManager::Secret', {
+      ReplicaRegions: [{ Region: 'us-west-2' }, { Region: 'ap-southeast-2' }],
     });
   });
 
@@ -482,6 +508,33 @@ describe('consumers', () => {
     });
   });
 
+  test('codeBuildEnvironmentVariable references the key', () => {
+    const { stack, token, template } = stackWith();
+    const project = new codebuild.Project(stack, 'Build', {
+      buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: ['pip install .'] } } }),
+      environmentVariables: { CODEARTIFACT_AUTH_TOKEN: token.codeBuildEnvironmentVariable() },
+    });
+    token.grantRead(project);
+
+    template().hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({
+        EnvironmentVariables: [
+          { Name: 'CODEARTIFACT_AUTH_TOKEN', Type: 'SECRETS_MANAGER', Value: { 'Fn::Join': ['', [SECRET_REF, ':token']] } },
+        ],
+      }),
+    });
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: SECRET_REF,
+          }),
+        ]),
+      },
+    });
+  });
+
   test('addAlarmAction wires both alarms', () => {
     const { stack, token, template } = stackWith();
     token.addAlarmAction(new actions.SnsAction(new sns.Topic(stack, 'Topic')));
@@ -503,6 +556,7 @@ describe('validation', () => {
     ['domain with underscore', { domain: 'my_domain' }, /^Invalid domain: received "my_domain"\./],
     ['owner of 11 digits', { domainOwner: '12345678901' }, /^Invalid domainOwner: received "12345678901"\. Allowed: an AWS account id of 12 digits/],
     ['owner with letters', { domainOwner: 'abcdefghijkl' }, /^Invalid domainOwner: received "abcdefghijkl"\./],
+    ['domainRegion not a Region', { domainRegion: 'Frankfurt' }, /^Invalid domainRegion: received "Frankfurt"\. Allowed: an AWS Region name/],
     ['lifetime of 10 minutes', { tokenLifetime: Duration.seconds(600) }, /^Invalid tokenLifetime: received Duration\.seconds\(600\) \(10 minutes\)\. Allowed: 0, or whole seconds from 900/],
     ['lifetime over 12 hours', { tokenLifetime: Duration.seconds(43201) }, /^Invalid tokenLifetime: received Duration\.seconds\(43201\) \(12 hours 1 second\)\./],
     ['lifetime of fractional seconds', { tokenLifetime: Duration.millis(900_500) }, /^Invalid tokenLifetime: received Duration\.millis\(900500\)/],
