@@ -371,6 +371,11 @@ export class CodeArtifactTokenSecret extends Construct {
   /**
    * Grants read access to the secret, and `kms:Decrypt` through Secrets Manager when a
    * customer-managed key encrypts it.
+   *
+   * A principal of another account gets a statement in the secret's resource policy, and in
+   * the key policy of a customer-managed key in this stack. Other accounts cannot use the AWS
+   * managed key `aws/secretsmanager`, so aws-cdk-lib rejects such a grant when the secret
+   * has no `encryptionKey`.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.secret.grantRead(grantee);

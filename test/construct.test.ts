@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations as CdkAnnotations, App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codeartifact from 'aws-cdk-lib/aws-codeartifact';
@@ -458,6 +458,50 @@ describe('consumers', () => {
     });
   });
 
+  test('another account reads through policies', () => {
+    const app = new App();
+    const stack = new Stack(app, 'KeyStack', { env: { account: ACCOUNT, region: REGION } });
+    const key = new kms.Key(stack, 'Key');
+    const token = new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', encryptionKey: key });
+    token.grantRead(new iam.AccountPrincipal('444455556666'));
+    const template = Template.fromStack(stack);
+    const otherAccount = { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::444455556666:root']] } };
+
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      SecretId: SECRET_REF,
+      ResourcePolicy: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Principal: otherAccount,
+            Resource: SECRET_REF,
+          },
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'kms:Decrypt',
+            Principal: otherAccount,
+            Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } },
+          }),
+        ]),
+      },
+    });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  test('another account needs a key', () => {
+    const { token } = stackWith();
+
+    expect(() => token.grantRead(new iam.AccountPrincipal('444455556666'))).toThrow(
+      /KMS Key must be provided for cross account access/,
+    );
+  });
+
   test('addToContainer passes the token key', () => {
     const { stack, token, template } = stackWith();
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
@@ -626,6 +670,14 @@ describe('warnings', () => {
 
   test('margin of an hour is quiet', () => {
     expect(warningIds({ tokenLifetime: Duration.hours(2), refreshInterval: Duration.hours(1) })).toEqual([]);
+  });
+
+  test('acknowledged warning is silent', () => {
+    expect(warningIds({ secretName: 'builds/token' })).toHaveLength(1);
+
+    const acknowledged = stackWith({ secretName: 'builds/token' });
+    CdkAnnotations.of(acknowledged.stack).acknowledgeWarning('cdk-codeartifact-token-secret:fixedSecretName', 'reviewed');
+    expect(Annotations.fromStack(acknowledged.stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
   test('fixed secret name warns', () => {
