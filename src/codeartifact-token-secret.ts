@@ -2,7 +2,6 @@ import * as path from 'path';
 import {
   Annotations,
   ArnFormat,
-  Aws,
   CustomResource,
   Duration,
   RemovalPolicy,
@@ -30,7 +29,9 @@ import {
   REMAINING_VALIDITY_METRIC,
   SECRET_ARN_DIMENSION,
 } from './internal/handler-environment';
-import { SecretField, SecretTag } from './secret-fields';
+import { mintingStatements, secretWriteStatements } from './permissions';
+import { EndpointType, TokenRepository } from './repositories';
+import { SecretField } from './secret-fields';
 import {
   COMFORTABLE_MARGIN,
   showDuration,
@@ -39,7 +40,7 @@ import {
   validateDomainRegion,
   validateExpiryAlarmThreshold,
   validateRefreshInterval,
-  validateRepositoryNames,
+  validateRepositories,
   validateTokenLifetime,
 } from './validation';
 
@@ -117,23 +118,53 @@ export interface CodeArtifactTokenSecretProps {
   /**
    * Repositories of the domain that consumers use with the token.
    *
-   * A token acts with the permissions of the role that minted it, so the function's role is
-   * allowed `codeartifact:ReadFromRepository` on these repositories, and the publish actions
-   * too when `allowPublish` is true.
+   * A token acts with the permissions of the role that minted it, so that role is allowed
+   * `codeartifact:ReadFromRepository` on these repositories, and the publish actions too when
+   * `allowPublish` is true. For each repository with a `format`, the secret also stores
+   * ready-made package manager settings (see `RepositoryField`), and the role is allowed
+   * `codeartifact:GetRepositoryEndpoint` on it.
    *
-   * @default - every repository of the domain
+   * @default - every repository of the domain, without ready-made settings
    */
-  readonly repositoryNames?: string[];
+  readonly repositories?: TokenRepository[];
 
   /**
    * Whether consumers may publish packages with the token.
    *
-   * Adds `codeartifact:PublishPackageVersion` and `codeartifact:PutPackageMetadata` on the
-   * repositories of `repositoryNames` to the function's role.
+   * Allows `codeartifact:PublishPackageVersion` and `codeartifact:PutPackageMetadata` on the
+   * repositories of `repositories` to the role that mints the token.
    *
    * @default false
    */
   readonly allowPublish?: boolean;
+
+  /**
+   * Kind of repository endpoint in the ready-made settings.
+   *
+   * @default EndpointType.IPV4
+   */
+  readonly endpointType?: EndpointType;
+
+  /**
+   * Role that mints the token instead of the function's own role.
+   *
+   * The function assumes it for each refresh, so the token carries exactly this role's
+   * permissions and the function's role holds none of CodeArtifact's. The construct attaches
+   * the permissions the props imply to this role (unless it was imported as immutable) and,
+   * for a `Role` of this app, lets the function's role assume it. An imported role must
+   * already trust the function's role and hold those permissions.
+   *
+   * @default - the function's own role mints the token, unless `createMintingRole` is true
+   */
+  readonly mintingRole?: iam.IRole;
+
+  /**
+   * Whether to create a dedicated role that mints the token, with exactly the permissions the
+   * props imply and trusted only by the function's role.
+   *
+   * @default false
+   */
+  readonly createMintingRole?: boolean;
 
   /**
    * Customer-managed KMS key that encrypts the secret.
@@ -226,6 +257,9 @@ export class CodeArtifactTokenSecret extends Construct {
   /** ARN of the domain that the token is for. */
   public readonly domainArn: string;
 
+  /** The role that mints the token, when it is not the function's own role. */
+  public readonly mintingRole?: iam.IRole;
+
   constructor(scope: Construct, id: string, props: CodeArtifactTokenSecretProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -234,7 +268,13 @@ export class CodeArtifactTokenSecret extends Construct {
     validateDomain(props.domain);
     validateDomainOwner(props.domainOwner);
     validateDomainRegion(props.domainRegion);
-    validateRepositoryNames(props.repositoryNames);
+    validateRepositories(props.repositories);
+    if (props.mintingRole !== undefined && props.createMintingRole) {
+      throw new Error(
+        'Invalid createMintingRole: received true together with a mintingRole. Allowed: either pass mintingRole, or ' +
+          'set createMintingRole to create one.',
+      );
+    }
     const domainOwner = props.domainOwner ?? stack.account;
     const domainRegion = props.domainRegion ?? stack.region;
     const tokenLifetime = props.tokenLifetime ?? Duration.hours(12);
@@ -312,6 +352,7 @@ export class CodeArtifactTokenSecret extends Construct {
         [HandlerEnvironment.DOMAIN_REGION]: domainRegion,
         [HandlerEnvironment.DURATION_SECONDS]: tokenLifetime.toSeconds().toString(),
         [HandlerEnvironment.SECRET_ARN]: secret.secretArn,
+        ...this.settingsEnvironment(props),
       },
       // Scheduled runs that fail are retried twice by Lambda, then kept in the queue.
       retryAttempts: 2,
@@ -319,11 +360,36 @@ export class CodeArtifactTokenSecret extends Construct {
     });
     this.refreshFunction = refreshFunction;
 
-    // Permissions: mint the token, make it useful, write this secret only.
+    // Permissions: write this secret only, and mint the token with the function's role or
+    // with the minting role, which alone then holds CodeArtifact's permissions.
+    const minting = mintingStatements(stack, {
+      domain: props.domain,
+      domainArn: this.domainArn,
+      domainOwner,
+      domainRegion,
+      repositories: props.repositories,
+      allowPublish: props.allowPublish ?? false,
+    });
+    this.mintingRole = this.setUpMintingRole(props, functionRole, refreshFunction);
+    const writeSecret = secretWriteStatements(stack, secret, props.encryptionKey);
     const policy = new iam.Policy(this, 'RefreshPolicy', {
-      statements: this.refreshStatements(props, secret, domainOwner, domainRegion),
+      statements: this.mintingRole
+        ? [
+          ...writeSecret,
+          new iam.PolicyStatement({
+            sid: 'AssumeMintingRole',
+            actions: ['sts:AssumeRole'],
+            resources: [this.mintingRole.roleArn],
+          }),
+        ]
+        : [...minting, ...writeSecret],
     });
     policy.attachToRole(functionRole);
+    // A minting role imported as immutable keeps its policies; adding statements does nothing.
+    const mintingRole = this.mintingRole;
+    const mintingPolicies = (mintingRole ? minting.map((statement) => mintingRole.addToPrincipalPolicy(statement)) : [])
+      .map((result) => result.policyDependable)
+      .filter((dependable): dependable is IDependable => dependable !== undefined);
 
     // The schedule gets a role of its own, trusted only by this account's schedules.
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
@@ -355,11 +421,15 @@ export class CodeArtifactTokenSecret extends Construct {
         DomainOwner: domainOwner,
         DomainRegion: domainRegion,
         DurationSeconds: tokenLifetime.toSeconds().toString(),
-        RepositoryNames: props.repositoryNames ?? ['*'],
+        Repositories: (props.repositories ?? [{ repositoryName: '*' }]).map((repository) =>
+          [repository.repositoryName, repository.format ?? ''].join(':'),
+        ),
         AllowPublish: String(props.allowPublish ?? false),
+        EndpointType: props.endpointType ?? EndpointType.IPV4,
+        MintingRoleArn: this.mintingRole?.roleArn ?? '',
       },
     });
-    initialRefresh.node.addDependency(policy);
+    initialRefresh.node.addDependency(policy, ...mintingPolicies);
     this.initialRefresh = initialRefresh;
 
     this.refreshFailureAlarm = this.createFailureAlarm(refreshFunction, deadLetterQueue);
@@ -519,84 +589,46 @@ export class CodeArtifactTokenSecret extends Construct {
     }
   }
 
-  private refreshStatements(
+  /** Returns the variables that select ready-made settings and the minting role. */
+  private settingsEnvironment(props: CodeArtifactTokenSecretProps): Record<string, string> {
+    const withFormat = (props.repositories ?? []).filter((repository) => repository.format !== undefined);
+    const environment: Record<string, string> = {};
+    if (withFormat.length > 0) {
+      environment[HandlerEnvironment.REPOSITORIES] = Stack.of(this).toJsonString(
+        withFormat.map((repository) => ({ name: repository.repositoryName, format: repository.format })),
+      );
+      environment[HandlerEnvironment.ENDPOINT_TYPE] = props.endpointType ?? EndpointType.IPV4;
+    }
+    return environment;
+  }
+
+  /**
+   * Returns the role that mints the token, if any, after letting the function's role assume
+   * it. The function learns the role's ARN from its environment.
+   */
+  private setUpMintingRole(
     props: CodeArtifactTokenSecretProps,
-    secret: secretsmanager.ISecret,
-    domainOwner: string,
-    domainRegion: string,
-  ): iam.PolicyStatement[] {
-    const stack = Stack.of(this);
-    const repositoryArns = (props.repositoryNames ?? ['*']).map((name) =>
-      stack.formatArn({
-        service: 'codeartifact',
-        account: domainOwner,
-        region: domainRegion,
-        resource: 'repository',
-        resourceName: `${props.domain}/${name}`,
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      }),
-    );
-    const statements = [
-      new iam.PolicyStatement({
-        sid: 'MintToken',
-        actions: ['codeartifact:GetAuthorizationToken'],
-        resources: [this.domainArn],
-      }),
-      // The bearer token that backs a CodeArtifact token has no resource ARN, so IAM only
-      // accepts "*" here; the condition limits it to CodeArtifact.
-      new iam.PolicyStatement({
-        sid: 'GetBearerTokenForCodeArtifact',
-        actions: ['sts:GetServiceBearerToken'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },
-      }),
-      // A token acts with the permissions of the role that minted it.
-      new iam.PolicyStatement({
-        sid: 'ReadRepositoriesWithToken',
-        actions: ['codeartifact:ReadFromRepository'],
-        resources: repositoryArns,
-      }),
-    ];
-    if (props.allowPublish) {
-      statements.push(
+    functionRole: iam.Role,
+    refreshFunction: lambda.Function,
+  ): iam.IRole | undefined {
+    let mintingRole = props.mintingRole;
+    if (props.createMintingRole) {
+      mintingRole = new iam.Role(this, 'MintingRole', {
+        description: `Mints CodeArtifact tokens for domain ${props.domain}`,
+        assumedBy: new iam.ArnPrincipal(functionRole.roleArn),
+      });
+    } else if (mintingRole instanceof iam.Role) {
+      mintingRole.assumeRolePolicy?.addStatements(
         new iam.PolicyStatement({
-          sid: 'PublishToRepositoriesWithToken',
-          actions: ['codeartifact:PublishPackageVersion', 'codeartifact:PutPackageMetadata'],
-          resources: repositoryArns,
+          actions: ['sts:AssumeRole'],
+          principals: [new iam.ArnPrincipal(functionRole.roleArn)],
         }),
       );
     }
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'WriteTokenSecret',
-        actions: ['secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [secret.secretArn],
-      }),
-      // Tagging is limited to the expiry tag, so the function cannot rewrite other tags that
-      // access policies may depend on.
-      new iam.PolicyStatement({
-        sid: 'TagTokenSecretExpiry',
-        actions: ['secretsmanager:TagResource'],
-        resources: [secret.secretArn],
-        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [SecretTag.EXPIRATION] } },
-      }),
-    );
-    if (props.encryptionKey) {
-      statements.push(
-        new iam.PolicyStatement({
-          sid: 'EncryptTokenSecret',
-          actions: ['kms:GenerateDataKey'],
-          resources: [props.encryptionKey.keyArn],
-          conditions: {
-            StringEquals: {
-              'kms:ViaService': `secretsmanager.${stack.region}.${Aws.URL_SUFFIX}`,
-              'kms:EncryptionContext:SecretARN': secret.secretArn,
-            },
-          },
-        }),
-      );
+    if (mintingRole) {
+      refreshFunction.addEnvironment(HandlerEnvironment.MINTING_ROLE_ARN, mintingRole.roleArn);
     }
-    return statements;
+    return mintingRole;
   }
 
   private createFailureAlarm(refreshFunction: lambda.Function, deadLetterQueue: sqs.Queue): cloudwatch.Alarm {

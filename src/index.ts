@@ -1,2 +1,3 @@
 export * from './codeartifact-token-secret';
+export * from './repositories';
 export * from './secret-fields';

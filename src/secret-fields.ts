@@ -26,6 +26,9 @@ export class SecretField {
   /** The AWS Region of the domain; the token is valid only there. */
   public static readonly REGION = 'region';
 
+  /** The user name that package managers pair with the token as password: always `aws`. */
+  public static readonly USERNAME = 'username';
+
   private constructor() {}
 }
 

@@ -8,6 +8,7 @@ import {
   isValidDurationSeconds,
   MAX_DURATION_SECONDS,
 } from './internal/rules';
+import { TokenRepository } from './repositories';
 
 /**
  * Shortest refresh interval. Secrets Manager keeps every version younger than 24 hours and
@@ -111,25 +112,33 @@ export function validateRefreshInterval(interval: Duration, lifetimeSeconds: num
   return seconds;
 }
 
-export function validateRepositoryNames(names: string[] | undefined): void {
-  if (names === undefined) {
+export function validateRepositories(repositories: TokenRepository[] | undefined): void {
+  if (repositories === undefined) {
     return;
   }
-  if (names.length === 0) {
+  if (repositories.length === 0) {
     throw invalidProp(
-      'repositoryNames',
+      'repositories',
       '[]',
-      'one or more repository names, or leave repositoryNames unset to read from every repository of the domain',
+      'one or more repositories, or leave repositories unset to read from every repository of the domain',
     );
   }
-  for (const name of names) {
-    if (!Token.isUnresolved(name) && !REPOSITORY_NAME_PATTERN.test(name)) {
+  const seen = new Set<string>();
+  for (const { repositoryName } of repositories) {
+    if (Token.isUnresolved(repositoryName)) {
+      continue;
+    }
+    if (!REPOSITORY_NAME_PATTERN.test(repositoryName)) {
       throw invalidProp(
-        'repositoryNames',
-        JSON.stringify(name),
+        'repositories',
+        `a repositoryName of ${JSON.stringify(repositoryName)}`,
         '2 to 100 characters: letters, digits, dots, hyphens and underscores, starting with a letter or digit',
       );
     }
+    if (seen.has(repositoryName)) {
+      throw invalidProp('repositories', `${JSON.stringify(repositoryName)} twice`, 'each repository once');
+    }
+    seen.add(repositoryName);
   }
 }
 

@@ -10,7 +10,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { CodeArtifactTokenSecret, CodeArtifactTokenSecretProps, SecretField, SecretTag } from '../src';
+import {
+  CodeArtifactTokenSecret,
+  CodeArtifactTokenSecretProps,
+  EndpointType,
+  PackageFormat,
+  SecretField,
+  SecretTag,
+} from '../src';
 import { HandlerEnvironment, PLACEHOLDER_SECRET_VALUE } from '../src/internal/handler-environment';
 
 const ACCOUNT = '111122223333';
@@ -105,8 +112,10 @@ describe('defaults', () => {
       DomainOwner: ACCOUNT,
       DomainRegion: REGION,
       DurationSeconds: '43200',
-      RepositoryNames: ['*'],
+      Repositories: ['*:'],
       AllowPublish: 'false',
+      EndpointType: 'ipv4',
+      MintingRoleArn: '',
     });
     expect(refresh.DependsOn).toEqual([expect.stringMatching(/^TokenRefreshPolicy/)]);
   });
@@ -284,8 +293,8 @@ describe('props', () => {
     template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TokenRemainingValidity', Period: 5400 });
   });
 
-  test('repositoryNames narrow the read grant', () => {
-    const { template } = stackWith({ repositoryNames: ['npm-store', 'pypi-store'] });
+  test('repositories narrow the read grant', () => {
+    const { template } = stackWith({ repositories: [{ repositoryName: 'npm-store' }, { repositoryName: 'pypi-store' }] });
 
     expect(refreshPolicyStatements(template())[2]).toEqual({
       Sid: 'ReadRepositoriesWithToken',
@@ -296,11 +305,56 @@ describe('props', () => {
         arn('codeartifact', ACCOUNT, 'repository/my-domain/pypi-store'),
       ],
     });
-    template().hasResourceProperties('Custom::CodeArtifactTokenRefresh', { RepositoryNames: ['npm-store', 'pypi-store'] });
+    template().hasResourceProperties('Custom::CodeArtifactTokenRefresh', { Repositories: ['npm-store:', 'pypi-store:'] });
+    expect(JSON.stringify(refreshPolicyStatements(template()))).not.toMatch(/GetRepositoryEndpoint/);
+  });
+
+  test('formats add endpoint settings', () => {
+    const { template } = stackWith({
+      repositories: [
+        { repositoryName: 'npm-store', format: PackageFormat.NPM },
+        { repositoryName: 'pypi-store', format: PackageFormat.PYPI },
+        { repositoryName: 'plain' },
+      ],
+      endpointType: EndpointType.DUALSTACK,
+    });
+
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [HandlerEnvironment.REPOSITORIES]: JSON.stringify([
+            { name: 'npm-store', format: 'npm' },
+            { name: 'pypi-store', format: 'pypi' },
+          ]),
+          [HandlerEnvironment.ENDPOINT_TYPE]: 'dualstack',
+        }),
+      },
+    });
+    expect(refreshPolicyStatements(template())).toContainEqual({
+      Sid: 'GetRepositoryEndpoints',
+      Effect: 'Allow',
+      Action: 'codeartifact:GetRepositoryEndpoint',
+      Resource: [
+        arn('codeartifact', ACCOUNT, 'repository/my-domain/npm-store'),
+        arn('codeartifact', ACCOUNT, 'repository/my-domain/pypi-store'),
+      ],
+    });
+    template().hasResourceProperties('Custom::CodeArtifactTokenRefresh', {
+      Repositories: ['npm-store:npm', 'pypi-store:pypi', 'plain:'],
+      EndpointType: 'dualstack',
+    });
+  });
+
+  test('no formats, no endpoint settings', () => {
+    const { template } = stackWith();
+    const [fn] = Object.values(template().findResources('AWS::Lambda::Function'));
+
+    expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain(HandlerEnvironment.REPOSITORIES);
+    expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain(HandlerEnvironment.MINTING_ROLE_ARN);
   });
 
   test('allowPublish adds the publish actions', () => {
-    const { template } = stackWith({ repositoryNames: ['npm-store'], allowPublish: true });
+    const { template } = stackWith({ repositories: [{ repositoryName: 'npm-store' }], allowPublish: true });
 
     expect(refreshPolicyStatements(template())).toContainEqual({
       Sid: 'PublishToRepositoriesWithToken',
@@ -366,6 +420,101 @@ describe('props', () => {
       Environment: { Variables: Match.objectLike({ [HandlerEnvironment.DURATION_SECONDS]: '0' }) },
     });
     template().hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TokenRemainingValidity', Threshold: 900 });
+  });
+});
+
+describe('minting role', () => {
+  function policyOf(template: Template, namePattern: string): { Statement: unknown[] } {
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp(namePattern) } }),
+    );
+    return policy.Properties.PolicyDocument;
+  }
+
+  test('createMintingRole moves CodeArtifact permissions', () => {
+    const { template } = stackWith({ createMintingRole: true, repositories: [{ repositoryName: 'npm-store' }] });
+    const refreshPolicy = JSON.stringify(policyOf(template(), 'RefreshPolicy'));
+    const mintingPolicy = policyOf(template(), 'MintingRoleDefaultPolicy');
+
+    expect(refreshPolicy).not.toMatch(/codeartifact:|sts:GetServiceBearerToken/);
+    expect(refreshPolicyStatements(template())).toContainEqual({
+      Sid: 'AssumeMintingRole',
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TokenMintingRole/), 'Arn'] },
+    });
+    expect(mintingPolicy.Statement.map((statement) => (statement as { Sid: string }).Sid)).toEqual([
+      'MintToken',
+      'GetBearerTokenForCodeArtifact',
+      'ReadRepositoriesWithToken',
+    ]);
+    template().hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TokenFunctionRole'), 'Arn'] } },
+          },
+        ],
+      },
+    });
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [HandlerEnvironment.MINTING_ROLE_ARN]: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TokenMintingRole'), 'Arn'] },
+        }),
+      },
+    });
+    const [refresh] = Object.values(template().findResources('Custom::CodeArtifactTokenRefresh'));
+    expect(refresh.DependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^TokenRefreshPolicy/), expect.stringMatching(/^TokenMintingRoleDefaultPolicy/)]),
+    );
+  });
+
+  test('passed role is trusted and granted', () => {
+    const app = new App();
+    const stack = new Stack(app, 'RoleStack', { env: { account: ACCOUNT, region: REGION } });
+    const minter = new iam.Role(stack, 'Minter', { assumedBy: new iam.AccountRootPrincipal() });
+    new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', mintingRole: minter });
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TokenFunctionRole'), 'Arn'] } },
+          },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Minter') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Sid: 'MintToken', Action: 'codeartifact:GetAuthorizationToken' })]),
+      },
+    });
+  });
+
+  test('immutable role gets nothing attached', () => {
+    const { stack, template } = stackWith();
+    const imported = iam.Role.fromRoleArn(stack, 'Imported', `arn:aws:iam::${ACCOUNT}:role/minter`, { mutable: false });
+    new CodeArtifactTokenSecret(stack, 'Other', { domain: 'other-domain', mintingRole: imported });
+
+    const otherDomainPolicies = Object.values(template().findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy).includes('domain/other-domain'),
+    );
+    expect(otherDomainPolicies).toEqual([]);
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('OtherRefreshPolicy'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${ACCOUNT}:role/minter` }),
+        ]),
+      },
+    });
   });
 });
 
@@ -611,8 +760,10 @@ describe('validation', () => {
     ['interval equal to lifetime', { refreshInterval: Duration.hours(12) }, /^Invalid refreshInterval: received Duration\.hours\(12\) \(12 hours\)\. Allowed: shorter than tokenLifetime \(12 hours\)/],
     ['interval longer than lifetime', { tokenLifetime: Duration.hours(1), refreshInterval: Duration.hours(2) }, /^Invalid refreshInterval: received Duration\.hours\(2\) \(2 hours\)\. Allowed: shorter than tokenLifetime \(1 hour\)/],
     ['interval over 12 hours with lifetime 0', { tokenLifetime: Duration.seconds(0), refreshInterval: Duration.hours(13) }, /^Invalid refreshInterval: received Duration\.hours\(13\) \(13 hours\)\. Allowed: at most 12 hours/],
-    ['empty repository list', { repositoryNames: [] }, /^Invalid repositoryNames: received \[\]\. Allowed: one or more repository names/],
-    ['repository with slash', { repositoryNames: ['npm/store'] }, /^Invalid repositoryNames: received "npm\/store"\. Allowed: 2 to 100 characters/],
+    ['empty repository list', { repositories: [] }, /^Invalid repositories: received \[\]\. Allowed: one or more repositories/],
+    ['repository with slash', { repositories: [{ repositoryName: 'npm/store' }] }, /^Invalid repositories: received a repositoryName of "npm\/store"\. Allowed: 2 to 100 characters/],
+    ['repository listed twice', { repositories: [{ repositoryName: 'npm-store' }, { repositoryName: 'npm-store', format: PackageFormat.NPM }] }, /^Invalid repositories: received "npm-store" twice\. Allowed: each repository once/],
+    ['both minting role props', { createMintingRole: true, mintingRole: iam.Role.fromRoleArn(new Stack(), 'R', `arn:aws:iam::${ACCOUNT}:role/minter`) }, /^Invalid createMintingRole: received true together with a mintingRole/],
     ['threshold of 0', { expiryAlarmThreshold: Duration.seconds(0) }, /^Invalid expiryAlarmThreshold: received Duration\.seconds\(0\) \(0 seconds\)\. Allowed: a positive duration/],
     ['threshold equal to lifetime', { expiryAlarmThreshold: Duration.hours(12) }, /^Invalid expiryAlarmThreshold: received Duration\.hours\(12\) \(12 hours\)\. Allowed: less than tokenLifetime/],
   ];

@@ -64,7 +64,7 @@ describe('template checks', () => {
   test('construct with repositories passes checks', () => {
     const { app, outdir } = checkedApp();
     const stack = new Stack(app, 'Bare');
-    const token = new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', repositoryNames: ['npm-store'] });
+    const token = new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', repositories: [{ repositoryName: 'npm-store' }] });
     token.addAlarmAction(new actions.SnsAction(new sns.Topic(stack, 'Alarms', { enforceSSL: true })));
 
     const report = synthesizeWithReport(app, outdir);

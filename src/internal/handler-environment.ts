@@ -13,7 +13,19 @@ export const HandlerEnvironment = {
   DURATION_SECONDS: 'TOKEN_DURATION_SECONDS',
   /** Full ARN of the secret that receives the token. */
   SECRET_ARN: 'TOKEN_SECRET_ARN',
+  /** JSON list of `{ "name", "format" }` for the repositories that get ready-made settings. */
+  REPOSITORIES: 'CODEARTIFACT_REPOSITORIES',
+  /** Endpoint type for GetRepositoryEndpoint: `ipv4` or `dualstack`. */
+  ENDPOINT_TYPE: 'CODEARTIFACT_ENDPOINT_TYPE',
+  /** ARN of the role that mints the token; unset when the function's own role mints it. */
+  MINTING_ROLE_ARN: 'CODEARTIFACT_MINTING_ROLE_ARN',
 } as const;
+
+/** One entry of the `REPOSITORIES` variable. */
+export interface RepositorySettingsRequest {
+  readonly name: string;
+  readonly format: string;
+}
 
 /** CloudWatch namespace of the metrics that the refresher publishes. */
 export const METRIC_NAMESPACE = 'CodeArtifactTokenSecret';
