@@ -279,6 +279,12 @@ export class CodeArtifactTokenSecret extends Construct {
     const domainRegion = props.domainRegion ?? stack.region;
     const tokenLifetime = props.tokenLifetime ?? Duration.hours(12);
     const lifetimeSeconds = validateTokenLifetime(tokenLifetime);
+    if (lifetimeSeconds === 0 && (props.mintingRole !== undefined || props.createMintingRole)) {
+      throw new Error(
+        'Invalid tokenLifetime: received Duration.seconds(0) with a minting role. Allowed: 15 minutes to 12 hours, ' +
+          'because a token of lifetime 0 expires with the minting role\'s 15-minute session.',
+      );
+    }
     if (lifetimeSeconds === 0 && props.refreshInterval === undefined) {
       throw new Error(
         'Invalid tokenLifetime: received Duration.seconds(0) without a refreshInterval. Allowed: a token lifetime of 0 ' +

@@ -763,6 +763,7 @@ describe('validation', () => {
     ['empty repository list', { repositories: [] }, /^Invalid repositories: received \[\]\. Allowed: one or more repositories/],
     ['repository with slash', { repositories: [{ repositoryName: 'npm/store' }] }, /^Invalid repositories: received a repositoryName of "npm\/store"\. Allowed: 2 to 100 characters/],
     ['repository listed twice', { repositories: [{ repositoryName: 'npm-store' }, { repositoryName: 'npm-store', format: PackageFormat.NPM }] }, /^Invalid repositories: received "npm-store" twice\. Allowed: each repository once/],
+    ['lifetime 0 with a minting role', { tokenLifetime: Duration.seconds(0), refreshInterval: Duration.minutes(30), createMintingRole: true }, /^Invalid tokenLifetime: received Duration\.seconds\(0\) with a minting role\./],
     ['both minting role props', { createMintingRole: true, mintingRole: iam.Role.fromRoleArn(new Stack(), 'R', `arn:aws:iam::${ACCOUNT}:role/minter`) }, /^Invalid createMintingRole: received true together with a mintingRole/],
     ['threshold of 0', { expiryAlarmThreshold: Duration.seconds(0) }, /^Invalid expiryAlarmThreshold: received Duration\.seconds\(0\) \(0 seconds\)\. Allowed: a positive duration/],
     ['threshold equal to lifetime', { expiryAlarmThreshold: Duration.hours(12) }, /^Invalid expiryAlarmThreshold: received Duration\.hours\(12\) \(12 hours\)\. Allowed: less than tokenLifetime/],

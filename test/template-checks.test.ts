@@ -6,6 +6,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CodeBuildPipExampleStack } from '../examples/codebuild-pip/app';
 import { EcsFargateExampleStack } from '../examples/ecs-fargate/app';
 import { CodeArtifactTokenSecret } from '../src';
 
@@ -52,9 +53,18 @@ function violationsOf(report: ValidationReport): string[] {
 }
 
 describe('template checks', () => {
-  test('example app passes every check', () => {
+  test('ECS example passes every check', () => {
     const { app, outdir } = checkedApp();
     new EcsFargateExampleStack(app, 'Example');
+
+    const report = synthesizeWithReport(app, outdir);
+
+    expect(violationsOf(report)).toEqual([]);
+  });
+
+  test('CodeBuild example passes every check', () => {
+    const { app, outdir } = checkedApp();
+    new CodeBuildPipExampleStack(app, 'Example');
 
     const report = synthesizeWithReport(app, outdir);
 
