@@ -34,6 +34,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Bundled into the handler by esbuild at build time, so not runtime dependencies.
     '@aws-sdk/client-codeartifact@^3',
     '@aws-sdk/client-secrets-manager@^3',
+    '@aws-sdk/client-sts@^3',
     '@aws-lambda-powertools/logger@^2',
     '@aws-lambda-powertools/metrics@^2',
     '@types/aws-lambda',
@@ -50,6 +51,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // One temporary directory per run, where the end-to-end tests pack the package once.
+      globalSetup: '<rootDir>/test/e2e/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/e2e/harness/global-teardown.ts',
     },
   },
 
@@ -93,6 +97,18 @@ project.addTask('synth:example', {
   steps: [
     { spawn: 'bundle' },
     { exec: 'ts-node --project examples/tsconfig.json examples/ecs-fargate/app.ts' },
+  ],
+});
+
+// Benchmarks measure the machine they run on, so they are scripts for people and never run in CI.
+// bench/cost.ts reads the refresh timings that bench/refresh.ts writes, so it runs after it.
+project.addTask('bench', {
+  description: 'Runs the benchmarks in bench/ (about 3 minutes on 2 cores); docs/BENCHMARKS.md records results',
+  steps: [
+    { spawn: 'bundle' },
+    ...['bundle', 'refresh', 'synth', 'freshness', 'cost'].map((name) => ({
+      exec: `ts-node --project bench/tsconfig.json bench/${name}.ts`,
+    })),
   ],
 });
 

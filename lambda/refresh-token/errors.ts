@@ -3,8 +3,11 @@ import type { RefresherConfig } from './config';
 /** Step of a refresh, named after the API call it makes. */
 export type RefreshStep = 'GetAuthorizationToken' | 'PutSecretValue' | 'DescribeSecret' | 'TagResource';
 
-/** What the secret holds when a refresh stops, for operators reading the error. */
-export type StoredState = 'unchanged' | 'value-written-tag-stale';
+/**
+ * State of the secret when a refresh stops, for operators reading the error. With
+ * `value-maybe-written-tag-stale`, PutSecretValue failed in a way that can follow the write.
+ */
+export type StoredState = 'unchanged' | 'value-written-tag-stale' | 'value-maybe-written-tag-stale';
 
 /** Fields of an AWS SDK error that are safe to log: never the request, never the response body. */
 export interface AwsErrorSummary {
@@ -70,7 +73,12 @@ export function hintFor(step: RefreshStep, errorName: string, config: RefresherC
 
 /** Describes the stored state in words for error messages. */
 export function describeStoredState(stored: StoredState): string {
-  return stored === 'unchanged'
-    ? 'Nothing was written; the previous token stays current.'
-    : 'The new token is stored, but the expiry tag still shows an earlier expiry.';
+  switch (stored) {
+    case 'unchanged':
+      return 'Nothing was written; the previous token stays current.';
+    case 'value-written-tag-stale':
+      return 'The new token is stored, but the expiry tag still shows an earlier expiry.';
+    case 'value-maybe-written-tag-stale':
+      return 'The new token may have been stored before the failure; either way the expiry tag still shows an earlier expiry.';
+  }
 }

@@ -80,7 +80,8 @@ export async function refreshToken(
     try {
       return await send();
     } catch (error) {
-      throw toRefreshError(step, error, config, stored, options, redact);
+      const storedNow = step === 'PutSecretValue' && putMayHaveStored(error) ? 'value-maybe-written-tag-stale' : stored;
+      throw toRefreshError(step, error, config, storedNow, options, redact);
     }
   };
 
@@ -177,6 +178,16 @@ function checkMintedToken(
     );
   }
   return expiration.toISOString();
+}
+
+/**
+ * Tells whether a failed PutSecretValue may have stored the value anyway: true unless Secrets
+ * Manager rejected the request with a client error (HTTP 4xx). An aborted request, a lost
+ * response or a server error can all come after the write.
+ */
+function putMayHaveStored(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500;
 }
 
 function invalidResponse(message: string): RefreshError {
