@@ -1,4 +1,4 @@
-import { HandlerEnvironment } from '../../src/internal/handler-environment';
+import { HandlerEnvironment, RepositorySettingsRequest } from '../../src/internal/handler-environment';
 import {
   ACCOUNT_ID_PATTERN,
   ACCOUNT_ID_RULE,
@@ -15,7 +15,19 @@ export interface RefresherConfig {
   readonly domainRegion: string;
   readonly durationSeconds: number;
   readonly secretArn: string;
+  /** Repositories that get ready-made settings; empty when none has a format. */
+  readonly repositories: RepositorySettingsRequest[];
+  /** `ipv4` or `dualstack`. */
+  readonly endpointType: string;
+  /** Role that mints the token, when it is not the function's own. */
+  readonly mintingRoleArn?: string;
 }
+
+const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$/;
+const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/;
+const REPOSITORY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
+const PACKAGE_FORMATS = ['npm', 'pypi', 'maven', 'nuget', 'generic', 'ruby', 'swift', 'cargo'];
+const ENDPOINT_TYPES = ['ipv4', 'dualstack'];
 
 /** Raised when the function's environment holds a value the AWS APIs would reject. */
 export class ConfigurationError extends Error {
@@ -51,11 +63,48 @@ export function readConfig(env: NodeJS.ProcessEnv): RefresherConfig {
   }
 
   const secretArn = required(env, HandlerEnvironment.SECRET_ARN);
-  if (!secretArn.startsWith('arn:')) {
+  if (!SECRET_ARN_PATTERN.test(secretArn)) {
     throw invalid(HandlerEnvironment.SECRET_ARN, secretArn, 'the full ARN of a Secrets Manager secret');
   }
 
-  return { domain, domainOwner, domainRegion, durationSeconds, secretArn };
+  const endpointType = env[HandlerEnvironment.ENDPOINT_TYPE] || 'ipv4';
+  if (!ENDPOINT_TYPES.includes(endpointType)) {
+    throw invalid(HandlerEnvironment.ENDPOINT_TYPE, endpointType, ENDPOINT_TYPES.join(' or '));
+  }
+
+  const mintingRoleArn = env[HandlerEnvironment.MINTING_ROLE_ARN] || undefined;
+  if (mintingRoleArn !== undefined && !ROLE_ARN_PATTERN.test(mintingRoleArn)) {
+    throw invalid(HandlerEnvironment.MINTING_ROLE_ARN, mintingRoleArn, 'the ARN of an IAM role');
+  }
+
+  const repositories = readRepositories(env[HandlerEnvironment.REPOSITORIES]);
+  return { domain, domainOwner, domainRegion, durationSeconds, secretArn, repositories, endpointType, mintingRoleArn };
+}
+
+function readRepositories(text: string | undefined): RepositorySettingsRequest[] {
+  if (text === undefined || text === '') {
+    return [];
+  }
+  const rule = 'a JSON list of {"name", "format"} with repository names and package formats';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalid(HandlerEnvironment.REPOSITORIES, text, rule);
+  }
+  if (!Array.isArray(parsed)) {
+    throw invalid(HandlerEnvironment.REPOSITORIES, text, rule);
+  }
+  return parsed.map((entry: unknown) => {
+    const { name, format } = (entry ?? {}) as { name?: unknown; format?: unknown };
+    if (typeof name !== 'string' || !REPOSITORY_NAME_PATTERN.test(name)) {
+      throw invalid(HandlerEnvironment.REPOSITORIES, text, `${rule}; repository names have 2 to 100 characters`);
+    }
+    if (typeof format !== 'string' || !PACKAGE_FORMATS.includes(format)) {
+      throw invalid(HandlerEnvironment.REPOSITORIES, text, `${rule}; formats are ${PACKAGE_FORMATS.join(', ')}`);
+    }
+    return { name, format };
+  });
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

@@ -1,7 +1,13 @@
 import type { RefresherConfig } from './config';
 
 /** Step of a refresh, named after the API call it makes. */
-export type RefreshStep = 'GetAuthorizationToken' | 'PutSecretValue' | 'DescribeSecret' | 'TagResource';
+export type RefreshStep =
+  | 'AssumeRole'
+  | 'GetAuthorizationToken'
+  | 'GetRepositoryEndpoint'
+  | 'PutSecretValue'
+  | 'DescribeSecret'
+  | 'TagResource';
 
 /**
  * State of the secret when a refresh stops, for operators reading the error. With
@@ -49,10 +55,23 @@ export function summarizeAwsError(error: unknown, redact: (text: string) => stri
 
 /** Explains what to check for the errors that a wrong setup causes. */
 export function hintFor(step: RefreshStep, errorName: string, config: RefresherConfig, functionAccount?: string): string {
+  const minter = config.mintingRoleArn ? `the minting role ${config.mintingRoleArn}` : 'the function role';
+  if (step === 'AssumeRole' && errorName === 'AccessDenied') {
+    return (
+      `Check that the trust policy of ${config.mintingRoleArn} allows the function role to call sts:AssumeRole, ` +
+      'and that the function role allows sts:AssumeRole on it.'
+    );
+  }
+  if (step === 'GetRepositoryEndpoint' && errorName === 'AccessDeniedException') {
+    return `Check that ${minter} allows codeartifact:GetRepositoryEndpoint on the repository ARN.`;
+  }
+  if (step === 'GetRepositoryEndpoint' && errorName === 'ResourceNotFoundException') {
+    return `Check that the repository exists in domain "${config.domain}" of account ${config.domainOwner}.`;
+  }
   if (step === 'GetAuthorizationToken' && errorName === 'AccessDeniedException') {
     const crossAccount = functionAccount !== undefined && functionAccount !== config.domainOwner;
     return (
-      'Check that the function role allows codeartifact:GetAuthorizationToken on the domain ARN and ' +
+      `Check that ${minter} allows codeartifact:GetAuthorizationToken on the domain ARN and ` +
       'sts:GetServiceBearerToken on "*" with sts:AWSServiceName = codeartifact.amazonaws.com' +
       (crossAccount || functionAccount === undefined
         ? `, and that the domain policy in account ${config.domainOwner} allows this role when the domain belongs to another account.`
@@ -63,7 +82,7 @@ export function hintFor(step: RefreshStep, errorName: string, config: RefresherC
     return `Check that domain "${config.domain}" exists in account ${config.domainOwner} in Region ${config.domainRegion}.`;
   }
   if (errorName === 'ThrottlingException' || errorName === 'TooManyRequestsException') {
-    return 'The request was throttled on every attempt; the next scheduled run tries again.';
+    return 'The request was throttled on every attempt; the next scheduled run or deployment tries again.';
   }
   if (step === 'PutSecretValue' && errorName === 'LimitExceededException') {
     return 'The secret has too many versions younger than 24 hours; refresh less often.';

@@ -15,7 +15,13 @@ import {
 export const SERVICE_NAME = 'codeartifact-token-refresher';
 
 /** Time kept back from the refresh for logging, the metric and the CloudFormation response. */
-const RESERVED_MILLIS = 5000;
+const RESERVED_MILLIS = 7000;
+
+/** Longest wait for the stored token's expiry after a failure, inside the reserved time. */
+const STORED_EXPIRY_MILLIS = 2000;
+
+/** Longest wait for CloudFormation to accept a response, inside the reserved time. */
+const RESPONSE_MILLIS = 4000;
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
@@ -66,8 +72,9 @@ export async function handler(event: unknown, context: Context): Promise<Handler
     return { versionId: result.versionId, expiration: result.expiration };
   } catch (error) {
     const failure = logFailure(config, error, trigger);
-    if (config && !controller.signal.aborted) {
-      await publishStoredValidity(config, controller.signal);
+    if (config) {
+      // Runs on its own short deadline, so a refresh that ran out of time still reports.
+      await publishStoredValidity(config, AbortSignal.timeout(STORED_EXPIRY_MILLIS));
     }
     if (request) {
       await respond(request, {
@@ -107,6 +114,8 @@ function logSuccess(config: RefresherConfig, result: RefreshResult, trigger: str
     versionId: result.versionId,
     expiration: result.expiration,
     tagged: result.tagged,
+    repositories: config.repositories.map((repository) => repository.name),
+    mintingRoleArn: config.mintingRoleArn,
   });
 }
 
@@ -154,7 +163,7 @@ async function respond(
   outcome: Parameters<typeof sendCustomResourceResponse>[1],
 ): Promise<void> {
   try {
-    await sendCustomResourceResponse(request, outcome, AbortSignal.timeout(RESERVED_MILLIS - 1000));
+    await sendCustomResourceResponse(request, outcome, AbortSignal.timeout(RESPONSE_MILLIS));
   } catch (error) {
     // CloudFormation fails the resource when its service timeout passes without a response.
     logger.error('Could not send the CloudFormation response', {

@@ -5,7 +5,9 @@ import {
   SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { RefresherConfig } from './config';
+import { assumeMintingRole } from './credentials';
 import {
   describeStoredState,
   hintFor,
@@ -14,6 +16,7 @@ import {
   StoredState,
   summarizeAwsError,
 } from './errors';
+import { CODEARTIFACT_USERNAME, fetchRepositoryEndpoint, packageSettings, RepositoryEndpoint } from './package-settings';
 import { SecretField, SecretTag } from '../../src/secret-fields';
 
 /**
@@ -27,15 +30,19 @@ const UNKNOWN_EXPIRY = new Date(0).toISOString();
 
 /** SDK clients of one refresh. */
 export interface RefreshClients {
+  /** CodeArtifact in the domain's Region, with the function's own credentials. */
   readonly codeartifact: CodeartifactClient;
   readonly secretsManager: SecretsManagerClient;
+  /** STS in the function's Region, to assume the minting role. */
+  readonly sts: STSClient;
 }
 
-/** Creates the clients for a domain Region and a secret Region. */
+/** Creates the clients for a domain Region and the Region of the secret and the function. */
 export function refreshClients(domainRegion: string, secretRegion: string): RefreshClients {
   return {
     codeartifact: new CodeartifactClient({ region: domainRegion }),
     secretsManager: new SecretsManagerClient({ region: secretRegion }),
+    sts: new STSClient({ region: secretRegion }),
   };
 }
 
@@ -76,17 +83,30 @@ export async function refreshToken(
   let stored: StoredState = 'unchanged';
   const redact = (text: string): string => (token ? text.split(token).join('[REDACTED]') : text);
 
-  const call = async <T>(step: RefreshStep, send: () => Promise<T>): Promise<T> => {
+  const call = async <T>(step: RefreshStep, send: () => Promise<T>, target?: string): Promise<T> => {
     try {
       return await send();
     } catch (error) {
       const storedNow = step === 'PutSecretValue' && putMayHaveStored(error) ? 'value-maybe-written-tag-stale' : stored;
-      throw toRefreshError(step, error, config, storedNow, options, redact);
+      throw toRefreshError(step, error, config, storedNow, options, redact, target);
     }
   };
 
+  // With a minting role, every CodeArtifact call runs with that role's credentials, so the
+  // token carries exactly its permissions.
+  let codeartifact = clients.codeartifact;
+  if (config.mintingRoleArn) {
+    const roleArn = config.mintingRoleArn;
+    const credentials = await call(
+      'AssumeRole',
+      () => assumeMintingRole(clients.sts, roleArn, options.abortSignal),
+      `role ${roleArn}`,
+    );
+    codeartifact = new CodeartifactClient({ region: config.domainRegion, credentials });
+  }
+
   const minted = await call('GetAuthorizationToken', () =>
-    clients.codeartifact.send(
+    codeartifact.send(
       new GetAuthorizationTokenCommand({
         domain: config.domain,
         domainOwner: config.domainOwner,
@@ -97,13 +117,30 @@ export async function refreshToken(
   );
   token = minted.authorizationToken;
   const expiration = checkMintedToken(token, minted.expiration, now(), config);
+  const mintedToken = token as string;
+
+  const endpoints: RepositoryEndpoint[] = [];
+  for (const repository of config.repositories) {
+    const target = `repository "${repository.name}" (${repository.format}) of domain "${config.domain}"`;
+    const endpoint = await call(
+      'GetRepositoryEndpoint',
+      () => fetchRepositoryEndpoint(codeartifact, config, repository, options.abortSignal),
+      target,
+    );
+    if (endpoint === undefined) {
+      throw invalidResponse(`GetRepositoryEndpoint returned no repositoryEndpoint URL for ${target}.`);
+    }
+    endpoints.push({ ...repository, endpoint });
+  }
 
   const secretString = JSON.stringify({
-    [SecretField.TOKEN]: token,
+    [SecretField.TOKEN]: mintedToken,
     [SecretField.EXPIRATION]: expiration,
     [SecretField.DOMAIN]: config.domain,
     [SecretField.DOMAIN_OWNER]: config.domainOwner,
     [SecretField.REGION]: config.domainRegion,
+    [SecretField.USERNAME]: CODEARTIFACT_USERNAME,
+    ...packageSettings(endpoints, mintedToken),
   });
 
   const put = await call('PutSecretValue', () =>
@@ -201,6 +238,7 @@ function toRefreshError(
   stored: StoredState,
   options: RefreshOptions,
   redact: (text: string) => string,
+  target?: string,
 ): RefreshError {
   if (error instanceof RefreshError) {
     return error;
@@ -215,14 +253,16 @@ function toRefreshError(
       aws,
     );
   }
-  const target =
-    step === 'GetAuthorizationToken'
+  const subject =
+    target ??
+    (step === 'GetAuthorizationToken'
       ? `domain "${config.domain}" (owner ${config.domainOwner}, Region ${config.domainRegion})`
-      : `secret ${config.secretArn}`;
+      : `secret ${config.secretArn}`);
   const attempts = aws.attempts === undefined ? '' : ` after ${aws.attempts} attempt${aws.attempts === 1 ? '' : 's'}`;
   const hint = hintFor(step, aws.errorName, config, options.functionAccount);
+  const awsMessage = /[.!?]$/.test(aws.errorMessage) ? aws.errorMessage : `${aws.errorMessage}.`;
   return new RefreshError(
-    `${step} failed for ${target} with ${aws.errorName}${attempts}: ${aws.errorMessage} ` +
+    `${step} failed for ${subject} with ${aws.errorName}${attempts}: ${awsMessage} ` +
       [hint, describeStoredState(stored)].filter((part) => part !== '').join(' '),
     step,
     stored,

@@ -39,6 +39,7 @@ describe('scheduled refresh', () => {
       domain: 'e2e-domain',
       domainOwner: FAKE_ACCOUNT,
       region: FAKE_REGION,
+      username: 'aws',
     });
     expect(scenario.expiryTag()).toBe(expiration);
     expect(scenario.versionCount()).toBe(2);

@@ -31,6 +31,9 @@ describe('readConfig', () => {
       domainRegion: REGION,
       durationSeconds: DURATION_SECONDS,
       secretArn: SECRET_ARN,
+      repositories: [],
+      endpointType: 'ipv4',
+      mintingRoleArn: undefined,
     });
   });
 

@@ -86,6 +86,7 @@ describe('API inputs', () => {
       [SecretField.DOMAIN]: DOMAIN,
       [SecretField.DOMAIN_OWNER]: DOMAIN_OWNER,
       [SecretField.REGION]: REGION,
+      [SecretField.USERNAME]: 'aws',
     });
   });
 
@@ -299,7 +300,7 @@ describe('errors', () => {
     const error = await rejectionOf(handler(SCHEDULED_EVENT, fakeContext()));
 
     expect(error.message).toContain('ThrottlingException after 3 attempts');
-    expect(error.message).toContain('the next scheduled run tries again');
+    expect(error.message).toContain('the next scheduled run or deployment tries again');
   });
 
   test('version limit suggests slower schedule', async () => {
@@ -313,6 +314,7 @@ describe('errors', () => {
 
   test('aborted call reports deadline', async () => {
     // With 5 seconds left, the whole budget is reserved, so the refresh is aborted at once.
+    // Only the read of the stored expiry, on its own short deadline, may follow.
     codeartifact.on(GetAuthorizationTokenCommand).callsFake(async () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
@@ -322,7 +324,8 @@ describe('errors', () => {
 
     expect(error.message).toContain(`Gave up on GetAuthorizationToken for secret ${SECRET_ARN}`);
     expect((error as RefreshError).step).toBe('Deadline');
-    expect(secretsManager).not.toHaveReceivedAnyCommand();
+    expect(secretsManager).not.toHaveReceivedCommand(PutSecretValueCommand);
+    expect(secretsManager).not.toHaveReceivedCommand(TagResourceCommand);
   });
 });
 

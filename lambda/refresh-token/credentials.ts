@@ -1,0 +1,36 @@
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+
+/** Session name of the minting role, visible in CloudTrail next to each token it mints. */
+export const MINTING_SESSION_NAME = 'codeartifact-token-refresher';
+
+/**
+ * Shortest session STS allows. A token lifetime other than 0 does not depend on the session;
+ * with 0 the token expires together with this session.
+ */
+const SESSION_SECONDS = 900;
+
+/**
+ * Assumes the minting role and returns its temporary credentials, so the token carries that
+ * role's permissions and none of the function's own.
+ */
+export async function assumeMintingRole(
+  sts: STSClient,
+  roleArn: string,
+  abortSignal: AbortSignal,
+): Promise<AwsCredentialIdentity> {
+  const response = await sts.send(
+    new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: MINTING_SESSION_NAME, DurationSeconds: SESSION_SECONDS }),
+    { abortSignal },
+  );
+  const credentials = response.Credentials;
+  if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken) {
+    throw new Error(`AssumeRole returned no credentials for role ${roleArn}.`);
+  }
+  return {
+    accessKeyId: credentials.AccessKeyId,
+    secretAccessKey: credentials.SecretAccessKey,
+    sessionToken: credentials.SessionToken,
+    expiration: credentials.Expiration,
+  };
+}
