@@ -472,6 +472,15 @@ describe('minting role', () => {
     );
   });
 
+  test('mintingRoleName names the role', () => {
+    const { template } = stackWith({ createMintingRole: true, mintingRoleName: 'codeartifact-token-minter' });
+
+    template().hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'codeartifact-token-minter',
+      Description: 'Mints CodeArtifact tokens for domain my-domain',
+    });
+  });
+
   test('passed role is trusted and granted', () => {
     const app = new App();
     const stack = new Stack(app, 'RoleStack', { env: { account: ACCOUNT, region: REGION } });
@@ -764,6 +773,7 @@ describe('validation', () => {
     ['repository with slash', { repositories: [{ repositoryName: 'npm/store' }] }, /^Invalid repositories: received a repositoryName of "npm\/store"\. Allowed: 2 to 100 characters/],
     ['repository listed twice', { repositories: [{ repositoryName: 'npm-store' }, { repositoryName: 'npm-store', format: PackageFormat.NPM }] }, /^Invalid repositories: received "npm-store" twice\. Allowed: each repository once/],
     ['lifetime 0 with a minting role', { tokenLifetime: Duration.seconds(0), refreshInterval: Duration.minutes(30), createMintingRole: true }, /^Invalid tokenLifetime: received Duration\.seconds\(0\) with a minting role\./],
+    ['role name without creating', { mintingRoleName: 'token-minter' }, /^Invalid mintingRoleName: received "token-minter" without createMintingRole\./],
     ['both minting role props', { createMintingRole: true, mintingRole: iam.Role.fromRoleArn(new Stack(), 'R', `arn:aws:iam::${ACCOUNT}:role/minter`) }, /^Invalid createMintingRole: received true together with a mintingRole/],
     ['threshold of 0', { expiryAlarmThreshold: Duration.seconds(0) }, /^Invalid expiryAlarmThreshold: received Duration\.seconds\(0\) \(0 seconds\)\. Allowed: a positive duration/],
     ['threshold equal to lifetime', { expiryAlarmThreshold: Duration.hours(12) }, /^Invalid expiryAlarmThreshold: received Duration\.hours\(12\) \(12 hours\)\. Allowed: less than tokenLifetime/],
