@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { TokenRepository } from './repositories';
 import { SecretTag } from './secret-fields';
 
-/** What the role that mints the token must be allowed. */
+/** Inputs to the permissions of the role that mints the token. */
 export interface MintingPermissions {
   readonly domain: string;
   readonly domainArn: string;

@@ -9,7 +9,7 @@ export interface RepositoryEndpoint {
   readonly endpoint: string;
 }
 
-/** What GetRepositoryEndpoint needs besides the repository. */
+/** Request parameters of GetRepositoryEndpoint other than the repository. */
 export interface EndpointRequestContext {
   readonly domain: string;
   readonly domainOwner: string;
