@@ -61,7 +61,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // The handler ships only as its bundle under assets/; sources, examples and tooling stay out.
-for (const pattern of ['/lambda/', '/examples/', '/bench/', '/.ci/', '/cdk.out/', '/.tmp/', '/docs/']) {
+for (const pattern of ['/lambda/', '/examples/', '/bench/', '/.ci/', '/cdk.out/', '/.tmp/', '/docs/', '/scripts/']) {
   project.addPackageIgnore(pattern);
 }
 
