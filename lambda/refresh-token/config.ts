@@ -95,14 +95,23 @@ function readRepositories(text: string | undefined): RepositorySettingsRequest[]
   if (!Array.isArray(parsed)) {
     throw invalid(HandlerEnvironment.REPOSITORIES, text, rule);
   }
+  const names = new Set<string>();
   return parsed.map((entry: unknown) => {
     const { name, format } = (entry ?? {}) as { name?: unknown; format?: unknown };
     if (typeof name !== 'string' || !REPOSITORY_NAME_PATTERN.test(name)) {
-      throw invalid(HandlerEnvironment.REPOSITORIES, text, `${rule}; repository names have 2 to 100 characters`);
+      throw invalid(
+        HandlerEnvironment.REPOSITORIES,
+        text,
+        `${rule}; a repository name has 2 to 100 letters, digits, dots, hyphens or underscores and starts with a letter or digit`,
+      );
     }
     if (typeof format !== 'string' || !PACKAGE_FORMATS.includes(format)) {
       throw invalid(HandlerEnvironment.REPOSITORIES, text, `${rule}; formats are ${PACKAGE_FORMATS.join(', ')}`);
     }
+    if (names.has(name)) {
+      throw invalid(HandlerEnvironment.REPOSITORIES, text, `${rule}; each repository once`);
+    }
+    names.add(name);
     return { name, format };
   });
 }

@@ -12,20 +12,21 @@ const SESSION_SECONDS = 900;
 
 /**
  * Assumes the minting role and returns its temporary credentials, so the token carries that
- * role's permissions and none of the function's own.
+ * role's permissions and none of the function's own. Returns undefined when the response lacks
+ * any part of the credentials.
  */
 export async function assumeMintingRole(
   sts: STSClient,
   roleArn: string,
   abortSignal: AbortSignal,
-): Promise<AwsCredentialIdentity> {
+): Promise<AwsCredentialIdentity | undefined> {
   const response = await sts.send(
     new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: MINTING_SESSION_NAME, DurationSeconds: SESSION_SECONDS }),
     { abortSignal },
   );
   const credentials = response.Credentials;
   if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken) {
-    throw new Error(`AssumeRole returned no credentials for role ${roleArn}.`);
+    return undefined;
   }
   return {
     accessKeyId: credentials.AccessKeyId,

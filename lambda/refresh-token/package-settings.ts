@@ -39,11 +39,26 @@ export async function fetchRepositoryEndpoint(
     }),
     { abortSignal },
   );
-  const endpoint = response.repositoryEndpoint;
-  if (typeof endpoint !== 'string' || !/^https?:\/\/[^/]+\//.test(endpoint.endsWith('/') ? endpoint : `${endpoint}/`)) {
+  return normalizeEndpoint(response.repositoryEndpoint);
+}
+
+/** Returns the endpoint as an http(s) URL ending with `/`, or undefined when it is not one. */
+function normalizeEndpoint(endpoint: string | undefined): string | undefined {
+  // WHATWG URL parsing forgives a missing host (`https:///x/` parses with host `x`), so the
+  // raw text must name a host before the parser sees it.
+  if (typeof endpoint !== 'string' || !/^https?:\/\/[^/]/.test(endpoint)) {
     return undefined;
   }
-  return endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
+  let url: URL;
+  try {
+    url = new URL(endpoint.endsWith('/') ? endpoint : `${endpoint}/`);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') {
+    return undefined;
+  }
+  return url.toString();
 }
 
 /**

@@ -81,7 +81,9 @@ export async function refreshToken(
   const now = options.now ?? Date.now;
   let token: string | undefined;
   let stored: StoredState = 'unchanged';
-  const redact = (text: string): string => (token ? text.split(token).join('[REDACTED]') : text);
+  // The pip index URL embeds the token percent-encoded, so both forms are removed.
+  const redact = (text: string): string =>
+    token ? text.split(token).join('[REDACTED]').split(encodeURIComponent(token)).join('[REDACTED]') : text;
 
   const call = async <T>(step: RefreshStep, send: () => Promise<T>, target?: string): Promise<T> => {
     try {
@@ -102,6 +104,9 @@ export async function refreshToken(
       () => assumeMintingRole(clients.sts, roleArn, options.abortSignal),
       `role ${roleArn}`,
     );
+    if (credentials === undefined) {
+      throw invalidResponse(`AssumeRole returned no credentials for role ${roleArn}.`);
+    }
     codeartifact = new CodeartifactClient({ region: config.domainRegion, credentials });
   }
 

@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { CodeartifactClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-codeartifact';
+import {
+  CodeartifactClient,
+  GetAuthorizationTokenCommand,
+  GetRepositoryEndpointCommand,
+  GetRepositoryEndpointCommandInput,
+} from '@aws-sdk/client-codeartifact';
 import {
   DescribeSecretCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { HandlerEnvironment } from '../../src/internal/handler-environment';
@@ -19,6 +25,21 @@ export const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:
 export const VERSION_ID = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111';
 export const OTHER_VERSION_ID = 'a1b2c3d4-5678-90ab-cdef-EXAMPLE22222';
 export const RESPONSE_URL = 'http://127.0.0.1:9/cloudformation-response?X-Amz-Signature=fake';
+export const MINTING_ROLE_ARN = 'arn:aws:iam::111122223333:role/codeartifact-minter';
+
+/** Fake credentials of the function role, set in process.env before each test. */
+export const FUNCTION_CREDENTIALS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'fake-session-token',
+};
+
+/** Fake temporary credentials that the mocked AssumeRole returns for the minting role. */
+export const ROLE_CREDENTIALS = {
+  accessKeyId: 'ASIAMINTINGROLEEXAMPLE',
+  secretAccessKey: 'minting-role-secret-access-key-EXAMPLE',
+  sessionToken: 'minting-role-session-token-EXAMPLE',
+};
 
 /** Fixed clock of the tests: 2026-01-02T03:04:05Z. */
 export const NOW_MILLIS = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -41,8 +62,8 @@ export function constructEnvironment(): Record<string, string> {
 /**
  * Registers the setup of every handler test. Before each test, process.env gets the construct's
  * variables, fake credentials and AWS_EC2_METADATA_DISABLED, so the SDK never looks for real
- * credentials. Date.now returns NOW_MILLIS and both SDK mocks are reset. After each test, the
- * environment and every jest spy are restored.
+ * credentials. Date.now returns NOW_MILLIS and the three SDK mocks are reset. After each test,
+ * the environment and every jest spy are restored.
  *
  * NOTE: the handler module creates its Powertools Logger and Metrics when it is first imported,
  * so POWERTOOLS_DEV, POWERTOOLS_METRICS_DISABLED or a log level variable in the shell that runs
@@ -54,14 +75,15 @@ export function setUpHandlerTests(): void {
     process.env = {
       ...original,
       ...constructEnvironment(),
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-      AWS_SESSION_TOKEN: 'fake-session-token',
+      AWS_ACCESS_KEY_ID: FUNCTION_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FUNCTION_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: FUNCTION_CREDENTIALS.sessionToken,
       AWS_EC2_METADATA_DISABLED: 'true',
     };
     jest.spyOn(Date, 'now').mockReturnValue(NOW_MILLIS);
     codeartifact.reset();
     secretsManager.reset();
+    sts.reset();
   });
   afterEach(() => {
     process.env = original;
@@ -72,6 +94,15 @@ export function setUpHandlerTests(): void {
 /** Creates a random fake token. Each test uses its own, so a match in the output cannot come from another test. */
 export function fakeToken(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Creates a random fake token that contains `+`, `/` and `=`, which encodeURIComponent
+ * percent-encodes, so the token's encoded form differs from the token.
+ */
+export function fakeTokenWithReservedCharacters(): string {
+  const parts = [randomBytes(16), randomBytes(8), randomBytes(8)].map((bytes) => bytes.toString('base64url'));
+  return `${parts[0]}+${parts[1]}/${parts[2]}=`;
 }
 
 /** Lambda context of a function in the domain owner's account, with a minute left to run. */
@@ -115,19 +146,59 @@ export function customResourceEvent(requestType: 'Create' | 'Update' | 'Delete')
   return { ...common, RequestType: 'Delete', PhysicalResourceId: SECRET_ARN };
 }
 
-/** Mocks of both SDK clients. Each intercepts every instance of its class, including the clients that the handler caches. */
+/**
+ * Mocks of the SDK clients. Each intercepts every instance of its class, including the clients
+ * that the handler caches and the CodeArtifact client that it creates with the minting role's
+ * credentials.
+ */
 export const codeartifact = mockClient(CodeartifactClient);
 export const secretsManager = mockClient(SecretsManagerClient);
+export const sts = mockClient(STSClient);
 
 /**
- * Sets both mocks up for a refresh that succeeds: the token is minted, stored as VERSION_ID, and
- * VERSION_ID stays AWSCURRENT.
+ * Sets the CodeArtifact and Secrets Manager mocks up for a refresh that succeeds: the token is
+ * minted, stored as VERSION_ID, and VERSION_ID stays AWSCURRENT.
  */
 export function mockSuccessfulRefresh(token: string): void {
   codeartifact.on(GetAuthorizationTokenCommand).resolves({ authorizationToken: token, expiration: EXPIRATION });
   secretsManager.on(PutSecretValueCommand).resolves({ ARN: SECRET_ARN, VersionId: VERSION_ID });
   secretsManager.on(TagResourceCommand).resolves({});
   secretsManager.on(DescribeSecretCommand).resolves(describedSecret({ [VERSION_ID]: ['AWSCURRENT'] }));
+}
+
+/** Returns a repository endpoint URL of the form that GetRepositoryEndpoint returns, ending with `/`. */
+export function repositoryEndpoint(format: string, repository: string): string {
+  return `https://${DOMAIN}-${DOMAIN_OWNER}.d.codeartifact.${REGION}.amazonaws.com/${format}/${repository}/`;
+}
+
+/** Sets GetRepositoryEndpoint up to return `repositoryEndpoint(format, repository)` for every request. */
+export function mockRepositoryEndpoints(): void {
+  codeartifact
+    .on(GetRepositoryEndpointCommand)
+    .callsFake(async (input: GetRepositoryEndpointCommandInput) => ({
+      repositoryEndpoint: repositoryEndpoint(String(input.format), String(input.repository)),
+    }));
+}
+
+/** Sets AssumeRole up to return ROLE_CREDENTIALS, valid for the 15-minute session. */
+export function mockAssumeRole(): void {
+  sts.on(AssumeRoleCommand).resolves({
+    Credentials: {
+      AccessKeyId: ROLE_CREDENTIALS.accessKeyId,
+      SecretAccessKey: ROLE_CREDENTIALS.secretAccessKey,
+      SessionToken: ROLE_CREDENTIALS.sessionToken,
+      Expiration: new Date(NOW_MILLIS + 900_000),
+    },
+    AssumedRoleUser: {
+      AssumedRoleId: 'AROAMINTINGROLEEXAMPLE:codeartifact-token-refresher',
+      Arn: 'arn:aws:sts::111122223333:assumed-role/codeartifact-minter/codeartifact-token-refresher',
+    },
+  });
+}
+
+/** Parsed SecretString of the first PutSecretValue request. */
+export function storedSecret(): Record<string, string> {
+  return JSON.parse(String(secretsManager.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString));
 }
 
 /** Returns a DescribeSecret response with the given stages and, optionally, an expiry tag. */
@@ -139,9 +210,9 @@ export function describedSecret(versionIdsToStages: Record<string, string[]>, ex
   };
 }
 
-/** Names of the commands that both mocks received, in the order they were sent. */
+/** Names of the commands that the mocks received, in the order they were sent. */
 export function sentCommands(): string[] {
-  return [...codeartifact.calls(), ...secretsManager.calls()]
+  return [...codeartifact.calls(), ...secretsManager.calls(), ...sts.calls()]
     .sort((a, b) => (a.calledBefore(b) ? -1 : 1))
     .map((call) => (call.args[0] as object).constructor.name);
 }

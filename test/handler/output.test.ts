@@ -1,11 +1,18 @@
 import { inspect } from 'node:util';
-import { AccessDeniedException, GetAuthorizationTokenCommand } from '@aws-sdk/client-codeartifact';
+import {
+  AccessDeniedException,
+  GetAuthorizationTokenCommand,
+  GetRepositoryEndpointCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-codeartifact';
 import {
   DescribeSecretCommand,
   InvalidRequestException,
   PutSecretValueCommand,
+  PutSecretValueCommandInput,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, STSServiceException } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
 import {
   awsError,
@@ -19,7 +26,11 @@ import {
   EXPIRATION,
   fakeContext,
   fakeToken,
+  fakeTokenWithReservedCharacters,
+  MINTING_ROLE_ARN,
+  mockAssumeRole,
   mockFetch,
+  mockRepositoryEndpoints,
   mockSuccessfulRefresh,
   NOW_MILLIS,
   OTHER_VERSION_ID,
@@ -30,10 +41,17 @@ import {
   secretsManager,
   sentResponses,
   setUpHandlerTests,
+  storedSecret,
+  sts,
   VERSION_ID,
 } from './harness';
 import { handler, SERVICE_NAME } from '../../lambda/refresh-token/index';
-import { METRIC_NAMESPACE, REMAINING_VALIDITY_METRIC, SECRET_ARN_DIMENSION } from '../../src/internal/handler-environment';
+import {
+  HandlerEnvironment,
+  METRIC_NAMESPACE,
+  REMAINING_VALIDITY_METRIC,
+  SECRET_ARN_DIMENSION,
+} from '../../src/internal/handler-environment';
 
 setUpHandlerTests();
 
@@ -199,6 +217,133 @@ describe('token secrecy', () => {
     const error = await rejectionOf(handler(SCHEDULED_EVENT, fakeContext()));
 
     expect(error.message).toContain('Invalid SecretString {"token":"[REDACTED]"}');
+  });
+});
+
+/** Rejects PutSecretValue with an error whose message repeats the whole secret value. */
+function rejectPutEchoingValue(): void {
+  secretsManager.on(PutSecretValueCommand).callsFake(async (input: PutSecretValueCommandInput) => {
+    throw awsError(InvalidRequestException, `Invalid SecretString ${input.SecretString}`);
+  });
+}
+
+/** Configures the minting role and makes AssumeRole reject with STS's AccessDenied error. */
+function denyAssumeRole(): void {
+  process.env[HandlerEnvironment.MINTING_ROLE_ARN] = MINTING_ROLE_ARN;
+  sts.on(AssumeRoleCommand).rejects(
+    new STSServiceException({
+      name: 'AccessDenied',
+      $fault: 'client',
+      message: `Not authorized to perform sts:AssumeRole on ${MINTING_ROLE_ARN}`,
+      $metadata: { httpStatusCode: 403, attempts: 1 },
+    }),
+  );
+}
+
+/**
+ * Failure paths of a refresh with package settings. The pip URL contains the token
+ * percent-encoded, so each path is checked for that form too.
+ */
+const settingsFailurePaths: Array<[string, (secret: string) => void]> = [
+  ['endpoint error echoing token', (secret) => {
+    codeartifact.on(GetRepositoryEndpointCommand).rejects(awsError(ResourceNotFoundException, `Not found near ${secret}`));
+  }],
+  ['endpoint missing', () => {
+    codeartifact.on(GetRepositoryEndpointCommand).resolves({});
+  }],
+  ['endpoint not a URL', () => {
+    codeartifact.on(GetRepositoryEndpointCommand).resolves({ repositoryEndpoint: 'https://bad host.example.com/pypi/py-store/' });
+  }],
+  ['put error echoing secret value', () => {
+    rejectPutEchoingValue();
+  }],
+  ['put rejecting with secret value text', () => {
+    secretsManager.on(PutSecretValueCommand).callsFake((input: PutSecretValueCommandInput) =>
+      Promise.reject(`socket closed while sending ${input.SecretString}`),
+    );
+  }],
+  ['tag error echoing token', (secret) => {
+    secretsManager.on(TagResourceCommand).rejects(awsError(InvalidRequestException, `Tag failed near ${secret}`));
+  }],
+  ['minting role denied', () => {
+    denyAssumeRole();
+  }],
+  ['put error echoing value with role', () => {
+    process.env[HandlerEnvironment.MINTING_ROLE_ARN] = MINTING_ROLE_ARN;
+    rejectPutEchoingValue();
+  }],
+];
+
+describe('token secrecy with package settings', () => {
+  let secret: string;
+  let encoded: string;
+
+  beforeEach(() => {
+    secret = fakeTokenWithReservedCharacters();
+    encoded = encodeURIComponent(secret);
+    mockSuccessfulRefresh(secret);
+    mockRepositoryEndpoints();
+    mockAssumeRole();
+    process.env[HandlerEnvironment.REPOSITORIES] = '[{"name":"npm-store","format":"npm"},{"name":"py-store","format":"pypi"}]';
+  });
+
+  test('encoded token differs from token', () => {
+    expect(encoded).not.toBe(secret);
+  });
+
+  test('secret contains both forms', async () => {
+    await handler(SCHEDULED_EVENT, fakeContext());
+
+    expect(storedSecret()['npm-store.npmrc']).toContain(`:_authToken=${secret}\n`);
+    expect(storedSecret()['py-store.pipIndexUrl']).toContain(`aws:${encoded}@`);
+  });
+
+  test('success output omits both forms', async () => {
+    const result = await handler(SCHEDULED_EVENT, fakeContext());
+
+    expect(output.text).not.toContain(secret);
+    expect(output.text).not.toContain(encoded);
+    expect(JSON.stringify(result)).not.toContain(secret);
+    expect(JSON.stringify(result)).not.toContain(encoded);
+  });
+
+  test('success response omits both forms', async () => {
+    const fetchMock = mockFetch();
+
+    await handler(customResourceEvent('Create'), fakeContext());
+
+    const body = String(fetchMock.mock.calls[0][1]?.body);
+    expect(sentResponses(fetchMock)[0].Status).toBe('SUCCESS');
+    expect(body).not.toContain(secret);
+    expect(body).not.toContain(encoded);
+  });
+
+  test.each(settingsFailurePaths)('scheduled %s omits both forms', async (_case, setUp) => {
+    setUp(secret);
+
+    const error = await rejectionOf(handler(SCHEDULED_EVENT, fakeContext()));
+
+    for (const text of renderings(error)) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(encoded);
+    }
+    expect(output.text).not.toContain(secret);
+    expect(output.text).not.toContain(encoded);
+    expect(output.logsWithMessage('Token refresh failed')).toHaveLength(1);
+  });
+
+  test.each(settingsFailurePaths)('CloudFormation %s omits both forms', async (_case, setUp) => {
+    setUp(secret);
+    const fetchMock = mockFetch();
+
+    await handler(customResourceEvent('Create'), fakeContext());
+
+    const body = String(fetchMock.mock.calls[0][1]?.body);
+    expect(sentResponses(fetchMock)[0].Status).toBe('FAILED');
+    expect(body).not.toContain(secret);
+    expect(body).not.toContain(encoded);
+    expect(output.text).not.toContain(secret);
+    expect(output.text).not.toContain(encoded);
   });
 });
 
