@@ -74,7 +74,8 @@ export interface CodeArtifactTokenSecretProps {
    *
    * It is sent with every request and names the account in the domain ARN of the IAM policy.
    * For a domain in another account, that account's domain policy must also allow the
-   * function's role to call `codeartifact:GetAuthorizationToken`.
+   * role that mints the token (the function's role, or the minting role) to call
+   * `codeartifact:GetAuthorizationToken`.
    *
    * @default - the account of the stack
    */
@@ -478,10 +479,11 @@ export class CodeArtifactTokenSecret extends Construct {
    *
    * It references the full secret ARN and the JSON key, without a version, so every new task
    * gets the current token. Adding it to a container grants the task execution role read
-   * access.
+   * access. It does not make the task definition wait for the first refresh: use
+   * `addToContainer`, or add `taskDefinition.node.addDependency(token.initialRefresh)`.
    *
-   * @param field JSON key of the secret value, one of `SecretField`
-   * @default field SecretField.TOKEN
+   * @param field JSON key of the secret value: a `SecretField` constant or a
+   * `RepositoryField.key(...)`. Defaults to `SecretField.TOKEN`.
    */
   public ecsSecret(field?: string): ecs.Secret {
     return ecs.Secret.fromSecretsManager(this.secret, field ?? SecretField.TOKEN);
@@ -493,8 +495,8 @@ export class CodeArtifactTokenSecret extends Construct {
    *
    * @param container the container that receives the variable
    * @param environmentVariable name of the variable, for example `CODEARTIFACT_AUTH_TOKEN`
-   * @param field JSON key of the secret value, one of `SecretField`
-   * @default field SecretField.TOKEN
+   * @param field JSON key of the secret value: a `SecretField` constant or a
+   * `RepositoryField.key(...)`. Defaults to `SecretField.TOKEN`.
    */
   public addToContainer(container: ecs.ContainerDefinition, environmentVariable: string, field?: string): void {
     container.addSecret(environmentVariable, this.ecsSecret(field));
@@ -507,8 +509,8 @@ export class CodeArtifactTokenSecret extends Construct {
    *
    * CodeBuild reads the secret with the project's role, so also call `grantRead(project)`.
    *
-   * @param field JSON key of the secret value, one of `SecretField`
-   * @default field SecretField.TOKEN
+   * @param field JSON key of the secret value: a `SecretField` constant or a
+   * `RepositoryField.key(...)`. Defaults to `SecretField.TOKEN`.
    */
   public codeBuildEnvironmentVariable(field?: string): codebuild.BuildEnvironmentVariable {
     return {
@@ -596,7 +598,7 @@ export class CodeArtifactTokenSecret extends Construct {
           `${WARNING_PREFIX}:smallRefreshMargin`,
           `A token read just before a refresh has only ${Duration.seconds(marginSeconds).toHumanString()} left ` +
             `(tokenLifetime ${Duration.seconds(lifetimeSeconds).toHumanString()}, refreshInterval ` +
-            `${showDuration(refreshInterval)}). One failed refresh can then expire tokens in use; keep a margin of ` +
+            `${refreshInterval.toHumanString()}). One failed refresh can then expire tokens in use; keep a margin of ` +
             'an hour or more.',
         );
       }

@@ -46,7 +46,7 @@ export interface TokenRepository {
    * The refresher then calls GetRepositoryEndpoint for the repository at every refresh and
    * stores the fields of `RepositoryField` under `<repositoryName>.<field>`.
    *
-   * @default - no settings; the token may read from the repository
+   * @default - no settings, only read access for the token
    */
   readonly format?: PackageFormat;
 }
@@ -74,13 +74,13 @@ export class RepositoryField {
   /** pypi: the index URL with user `aws` and the token embedded, for `PIP_INDEX_URL`. Contains the token. */
   public static readonly PIP_INDEX_URL = 'pipIndexUrl';
 
-  /** pypi: the upload URL for `TWINE_REPOSITORY_URL`; use `aws` and the token as user and password. */
+  /** pypi: the upload URL for `TWINE_REPOSITORY_URL`. Twine's user is `aws` and its password the token. */
   public static readonly TWINE_REPOSITORY_URL = 'twineRepositoryUrl';
 
-  /** maven: the repository URL for Maven and Gradle; use `aws` and the token as user and password. */
+  /** maven: the repository URL for Maven and Gradle. The user is `aws` and the password the token. */
   public static readonly MAVEN_REPOSITORY_URL = 'mavenRepositoryUrl';
 
-  /** nuget: the `v3/index.json` source URL; use `aws` and the token as user and password. */
+  /** nuget: the `v3/index.json` source URL. The user is `aws` and the password the token. */
   public static readonly NUGET_SOURCE_URL = 'nugetSourceUrl';
 
   /**

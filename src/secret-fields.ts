@@ -23,7 +23,7 @@ export class SecretField {
   /** The 12-digit AWS account id that owns the domain. */
   public static readonly DOMAIN_OWNER = 'domainOwner';
 
-  /** The AWS Region of the domain; the token is valid only there. */
+  /** The AWS Region of the domain, the only Region where the token is valid. */
   public static readonly REGION = 'region';
 
   /** The user name that package managers pair with the token as password: always `aws`. */
