@@ -7,6 +7,7 @@ import {
   RemovalPolicy,
   SecretValue,
   Stack,
+  Token,
 } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
@@ -22,6 +23,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IDependable } from 'constructs';
 import { acknowledgeFinding } from './internal/acknowledge';
+import { secretKeys } from './internal/fields';
 import {
   HandlerEnvironment,
   METRIC_NAMESPACE,
@@ -32,17 +34,7 @@ import {
 import { mintingStatements, secretWriteStatements } from './permissions';
 import { EndpointType, TokenRepository } from './repositories';
 import { SecretField } from './secret-fields';
-import {
-  COMFORTABLE_MARGIN,
-  showDuration,
-  validateDomain,
-  validateDomainOwner,
-  validateDomainRegion,
-  validateExpiryAlarmThreshold,
-  validateRefreshInterval,
-  validateRepositories,
-  validateTokenLifetime,
-} from './validation';
+import { COMFORTABLE_MARGIN, resolveProps } from './validation';
 
 /** Prefix of the ids of this library's warnings, for `Annotations.acknowledgeWarning`. */
 const WARNING_PREFIX = 'cdk-codeartifact-token-secret';
@@ -95,7 +87,8 @@ export interface CodeArtifactTokenSecretProps {
   /**
    * Lifetime of each token, sent as `durationSeconds`.
    *
-   * Either 0, or whole seconds from 15 minutes to 12 hours. With 0 the token expires together
+   * Either 0, or whole seconds from more than 15 minutes to 12 hours (the API's minimum of 15
+   * minutes leaves no room for the shortest refresh interval). With 0 the token expires together
    * with the function's temporary credentials, which the function does not control, so 0
    * also requires an explicit `refreshInterval`.
    *
@@ -112,7 +105,8 @@ export interface CodeArtifactTokenSecretProps {
    * `tokenLifetime - refreshInterval` left. The construct warns when that margin is under an
    * hour.
    *
-   * @default Duration.hours(1)
+   * @default - hourly, or half the token lifetime in whole minutes (at least 15 minutes) for a
+   * token that lives less than two hours
    */
   readonly refreshInterval?: Duration;
 
@@ -271,53 +265,18 @@ export class CodeArtifactTokenSecret extends Construct {
   /** The role that mints the token, when it is not the function's own role. */
   public readonly mintingRole?: iam.IRole;
 
+  /** JSON keys of the secret value, to catch a misspelled field at synth. */
+  private readonly secretKeys: string[];
+
   constructor(scope: Construct, id: string, props: CodeArtifactTokenSecretProps) {
     super(scope, id);
     const stack = Stack.of(this);
 
     // Resolve defaults and check every prop before creating anything.
-    validateDomain(props.domain);
-    validateDomainOwner(props.domainOwner);
-    validateDomainRegion(props.domainRegion);
-    validateRepositories(props.repositories);
-    if (props.mintingRole !== undefined && props.createMintingRole) {
-      throw new Error(
-        'Invalid createMintingRole: received true together with a mintingRole. Allowed: either pass mintingRole, or ' +
-          'set createMintingRole to create one.',
-      );
-    }
+    const { tokenLifetime, lifetimeSeconds, refreshInterval, expiryAlarmThreshold } = resolveProps(props);
     const domainOwner = props.domainOwner ?? stack.account;
     const domainRegion = props.domainRegion ?? stack.region;
-    const tokenLifetime = props.tokenLifetime ?? Duration.hours(12);
-    const lifetimeSeconds = validateTokenLifetime(tokenLifetime);
-    if (props.mintingRoleName !== undefined && !props.createMintingRole) {
-      throw new Error(
-        `Invalid mintingRoleName: received "${props.mintingRoleName}" without createMintingRole. Allowed: a name only ` +
-          'together with createMintingRole: true.',
-      );
-    }
-    if (lifetimeSeconds === 0 && (props.mintingRole !== undefined || props.createMintingRole)) {
-      throw new Error(
-        'Invalid tokenLifetime: received Duration.seconds(0) with a minting role. Allowed: 15 minutes to 12 hours, ' +
-          'because a token of lifetime 0 expires with the minting role\'s 15-minute session.',
-      );
-    }
-    if (lifetimeSeconds === 0 && props.refreshInterval === undefined) {
-      throw new Error(
-        'Invalid tokenLifetime: received Duration.seconds(0) without a refreshInterval. Allowed: a token lifetime of 0 ' +
-          'only with an explicit refreshInterval, because the token then expires with the function\'s own credentials.',
-      );
-    }
-    const refreshInterval = props.refreshInterval ?? Duration.hours(1);
-    if (refreshInterval.isUnresolved()) {
-      throw new Error(
-        `Invalid refreshInterval: received ${refreshInterval.toString()}. Allowed: a literal Duration, because the ` +
-          'schedule and the alarm periods are computed at synth time.',
-      );
-    }
-    validateRefreshInterval(refreshInterval, lifetimeSeconds);
-    const expiryAlarmThreshold = props.expiryAlarmThreshold ?? defaultExpiryThreshold(tokenLifetime, lifetimeSeconds);
-    validateExpiryAlarmThreshold(expiryAlarmThreshold, lifetimeSeconds);
+    this.secretKeys = secretKeys(props.repositories);
     this.warnAboutRiskySettings(props, refreshInterval, lifetimeSeconds);
 
     this.domainArn = stack.formatArn({
@@ -391,7 +350,7 @@ export class CodeArtifactTokenSecret extends Construct {
       domainOwner,
       domainRegion,
       repositories: props.repositories,
-      allowPublish: props.allowPublish ?? false,
+      allowPublish: props.allowPublish === true,
     });
     this.mintingRole = this.setUpMintingRole(props, functionRole, refreshFunction);
     const writeSecret = secretWriteStatements(stack, secret, props.encryptionKey);
@@ -447,7 +406,7 @@ export class CodeArtifactTokenSecret extends Construct {
         Repositories: (props.repositories ?? [{ repositoryName: '*' }]).map((repository) =>
           [repository.repositoryName, repository.format ?? ''].join(':'),
         ),
-        AllowPublish: String(props.allowPublish ?? false),
+        AllowPublish: String(props.allowPublish === true),
         EndpointType: props.endpointType ?? EndpointType.IPV4,
         MintingRoleArn: this.mintingRole?.roleArn ?? '',
       },
@@ -486,7 +445,7 @@ export class CodeArtifactTokenSecret extends Construct {
    * `RepositoryField.key(...)`. Defaults to `SecretField.TOKEN`.
    */
   public ecsSecret(field?: string): ecs.Secret {
-    return ecs.Secret.fromSecretsManager(this.secret, field ?? SecretField.TOKEN);
+    return ecs.Secret.fromSecretsManager(this.secret, this.checkedField('ecsSecret', field));
   }
 
   /**
@@ -515,7 +474,7 @@ export class CodeArtifactTokenSecret extends Construct {
   public codeBuildEnvironmentVariable(field?: string): codebuild.BuildEnvironmentVariable {
     return {
       type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
-      value: `${this.secret.secretArn}:${field ?? SecretField.TOKEN}`,
+      value: `${this.secret.secretArn}:${this.checkedField('codeBuildEnvironmentVariable', field)}`,
     };
   }
 
@@ -578,6 +537,18 @@ export class CodeArtifactTokenSecret extends Construct {
     );
   }
 
+  /** Returns the field, or the token's key by default, after checking that the secret holds it. */
+  private checkedField(method: string, field: string | undefined): string {
+    const key = field ?? SecretField.TOKEN;
+    if (!Token.isUnresolved(key) && !this.secretKeys.includes(key)) {
+      throw new Error(
+        `Invalid field of ${method}: received ${JSON.stringify(key)}. Allowed: a key of this secret, one of ` +
+          `${this.secretKeys.join(', ')}. Repository fields exist only for repositories with a format.`,
+      );
+    }
+    return key;
+  }
+
   private warnAboutRiskySettings(
     props: CodeArtifactTokenSecretProps,
     refreshInterval: Duration,
@@ -603,10 +574,17 @@ export class CodeArtifactTokenSecret extends Construct {
         );
       }
     }
+    if (props.allowPublish === true && props.repositories === undefined) {
+      warnings.addWarningV2(
+        `${WARNING_PREFIX}:publishToEveryRepository`,
+        'allowPublish is true without repositories: the token may publish to every repository of the domain. ' +
+          'List the repositories that builds publish to.',
+      );
+    }
     if (props.secretName !== undefined) {
       warnings.addWarningV2(
         `${WARNING_PREFIX}:fixedSecretName`,
-        `secretName "${props.secretName}" is fixed: after the stack is deleted, Secrets Manager keeps the name ` +
+        `secretName ${Token.isUnresolved(props.secretName) ? '(a CloudFormation reference)' : `"${props.secretName}"`} is fixed: after the stack is deleted, Secrets Manager keeps the name ` +
           'reserved for the recovery window (7 to 30 days) and creating the stack again fails. Leave secretName unset ' +
           'to get a generated name.',
       );
@@ -707,14 +685,4 @@ export class CodeArtifactTokenSecret extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
   }
-}
-
-function defaultExpiryThreshold(tokenLifetime: Duration, lifetimeSeconds: number | undefined): Duration {
-  if (lifetimeSeconds === 0) {
-    return Duration.minutes(15);
-  }
-  if (lifetimeSeconds === undefined) {
-    return Duration.hours(1);
-  }
-  return Duration.seconds(Math.floor(tokenLifetime.toSeconds() / 4));
 }

@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import type { CodeArtifactTokenSecretProps } from './codeartifact-token-secret';
 import {
   ACCOUNT_ID_PATTERN,
   ACCOUNT_ID_RULE,
@@ -7,6 +8,9 @@ import {
   DURATION_RULE,
   isValidDurationSeconds,
   MAX_DURATION_SECONDS,
+  MIN_DURATION_SECONDS,
+  REGION_PATTERN,
+  REGION_RULE,
 } from './internal/rules';
 import { TokenRepository } from './repositories';
 
@@ -24,6 +28,18 @@ export const COMFORTABLE_MARGIN = Duration.hours(1);
 
 /** CodeArtifact repository names: 2 to 100 characters. */
 const REPOSITORY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
+
+/**
+ * Most repositories per token. Each adds two or three repository ARNs to the minting role's
+ * policy, and IAM allows 10,240 characters of inline policy per role.
+ */
+export const MAX_REPOSITORIES = 20;
+
+/** Secrets Manager secret names: 1 to 512 of these characters. */
+const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+/** IAM role names: 1 to 64 of these characters. */
+const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 
 /** Formats a Duration as the user wrote it, with its length in words. */
 export function showDuration(duration: Duration): string {
@@ -52,34 +68,63 @@ export function validateDomainOwner(domainOwner: string | undefined): void {
   }
 }
 
-/** AWS Region names such as `us-east-1`, `eu-central-2` or `us-gov-west-1`. */
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
-
 export function validateDomainRegion(region: string | undefined): void {
   if (region === undefined || Token.isUnresolved(region)) {
     return;
   }
   if (!REGION_PATTERN.test(region)) {
-    throw invalidProp('domainRegion', JSON.stringify(region), 'an AWS Region name such as "us-east-1"');
+    throw invalidProp('domainRegion', JSON.stringify(region), REGION_RULE);
   }
 }
 
 /** Returns the lifetime in seconds, or undefined when it is a CloudFormation reference. */
 export function validateTokenLifetime(lifetime: Duration): number | undefined {
   if (lifetime.isUnresolved()) {
+    // The function receives the value in seconds, and aws-cdk-lib converts a reference only
+    // when it already counts seconds.
+    if (lifetime.unitLabel() !== 'seconds') {
+      throw invalidProp(
+        'tokenLifetime',
+        `a CloudFormation reference in ${lifetime.unitLabel()}`,
+        'a reference only as Duration.seconds(reference)',
+      );
+    }
     return undefined;
   }
   const seconds = lifetime.toSeconds({ integral: false });
   if (!isValidDurationSeconds(seconds)) {
     throw invalidProp('tokenLifetime', showDuration(lifetime), DURATION_RULE);
   }
+  if (seconds !== 0 && seconds <= MIN_DURATION_SECONDS) {
+    throw invalidProp(
+      'tokenLifetime',
+      showDuration(lifetime),
+      'more than 15 minutes, because the refresh interval is at least 15 minutes and must be shorter than the ' +
+        'token lifetime',
+    );
+  }
   return seconds;
 }
 
+/**
+ * Returns the default refresh interval: hourly, or half the token lifetime in whole minutes
+ * (at least 15) when the token lives less than two hours.
+ */
+export function defaultRefreshInterval(lifetimeSeconds: number | undefined): Duration {
+  if (lifetimeSeconds === undefined || lifetimeSeconds === 0 || lifetimeSeconds >= 7200) {
+    return Duration.hours(1);
+  }
+  return Duration.minutes(Math.max(Math.floor(lifetimeSeconds / 120), MIN_REFRESH_INTERVAL.toMinutes()));
+}
+
 /** Returns the interval in seconds, or undefined when it is a CloudFormation reference. */
-export function validateRefreshInterval(interval: Duration, lifetimeSeconds: number | undefined): number | undefined {
+export function validateRefreshInterval(interval: Duration, lifetimeSeconds: number | undefined): number {
   if (interval.isUnresolved()) {
-    return undefined;
+    throw invalidProp(
+      'refreshInterval',
+      'a CloudFormation reference',
+      'a literal Duration, because the schedule and the alarm periods are computed at synth time',
+    );
   }
   const minutes = interval.toMinutes({ integral: false });
   const seconds = interval.toSeconds({ integral: false });
@@ -123,8 +168,20 @@ export function validateRepositories(repositories: TokenRepository[] | undefined
       'one or more repositories, or leave repositories unset to read from every repository of the domain',
     );
   }
+  if (repositories.length > MAX_REPOSITORIES) {
+    throw invalidProp(
+      'repositories',
+      `${repositories.length} repositories`,
+      `at most ${MAX_REPOSITORIES}, because each adds ARNs to the role's inline policies (10,240 characters in all) ` +
+        'and settings to the function environment (4 KB)',
+    );
+  }
   const seen = new Set<string>();
-  for (const { repositoryName } of repositories) {
+  for (const repository of repositories) {
+    const repositoryName = repository?.repositoryName;
+    if (typeof repositoryName !== 'string') {
+      throw invalidProp('repositories', 'an entry without a repositoryName', 'entries with a repositoryName string');
+    }
     if (Token.isUnresolved(repositoryName)) {
       continue;
     }
@@ -145,11 +202,15 @@ export function validateRepositories(repositories: TokenRepository[] | undefined
 /** Checks that the expiry alarm threshold is positive and shorter than the token lifetime. */
 export function validateExpiryAlarmThreshold(threshold: Duration, lifetimeSeconds: number | undefined): void {
   if (threshold.isUnresolved()) {
-    return;
+    throw invalidProp(
+      'expiryAlarmThreshold',
+      'a CloudFormation reference',
+      'a literal Duration, because the alarm threshold is computed at synth time',
+    );
   }
   const seconds = threshold.toSeconds({ integral: false });
-  if (seconds <= 0) {
-    throw invalidProp('expiryAlarmThreshold', showDuration(threshold), 'a positive duration');
+  if (!Number.isInteger(seconds) || seconds <= 0) {
+    throw invalidProp('expiryAlarmThreshold', showDuration(threshold), 'a positive whole number of seconds');
   }
   if (lifetimeSeconds !== undefined && lifetimeSeconds > 0 && seconds >= lifetimeSeconds) {
     throw invalidProp(
@@ -158,4 +219,96 @@ export function validateExpiryAlarmThreshold(threshold: Duration, lifetimeSecond
       `less than tokenLifetime (${Duration.seconds(lifetimeSeconds).toHumanString()}), or a fresh token would alarm`,
     );
   }
+}
+
+export function validateSecretName(secretName: string | undefined): void {
+  if (secretName === undefined || Token.isUnresolved(secretName)) {
+    return;
+  }
+  if (!SECRET_NAME_PATTERN.test(secretName)) {
+    throw invalidProp(
+      'secretName',
+      JSON.stringify(secretName),
+      '1 to 512 letters, digits and the characters / _ + = . @ -',
+    );
+  }
+}
+
+export function validateMintingRoleName(roleName: string | undefined, createMintingRole: boolean | undefined): void {
+  if (roleName === undefined) {
+    return;
+  }
+  const shown = Token.isUnresolved(roleName) ? 'a CloudFormation reference' : JSON.stringify(roleName);
+  if (createMintingRole !== true) {
+    throw invalidProp('mintingRoleName', `${shown} without createMintingRole`, 'a name only together with createMintingRole: true');
+  }
+  if (!Token.isUnresolved(roleName) && !ROLE_NAME_PATTERN.test(roleName)) {
+    throw invalidProp('mintingRoleName', shown, '1 to 64 letters, digits and the characters + = , . @ _ -');
+  }
+}
+
+/** Time settings after defaults, every one checked. */
+export interface ResolvedTimes {
+  readonly tokenLifetime: Duration;
+  /** Undefined when the lifetime is a CloudFormation reference, which the function checks. */
+  readonly lifetimeSeconds?: number;
+  readonly refreshInterval: Duration;
+  readonly expiryAlarmThreshold: Duration;
+}
+
+/**
+ * Checks every prop, in the order a reader finds them, and returns the time settings with
+ * their defaults. Throws at the first invalid prop.
+ */
+export function resolveProps(props: CodeArtifactTokenSecretProps): ResolvedTimes {
+  validateDomain(props.domain);
+  validateDomainOwner(props.domainOwner);
+  validateDomainRegion(props.domainRegion);
+  validateRepositories(props.repositories);
+  validateSecretName(props.secretName);
+  if (props.mintingRole !== undefined && props.createMintingRole === true) {
+    throw invalidProp(
+      'createMintingRole',
+      'true together with a mintingRole',
+      'either pass mintingRole, or set createMintingRole to create one',
+    );
+  }
+  validateMintingRoleName(props.mintingRoleName, props.createMintingRole);
+
+  const tokenLifetime = props.tokenLifetime ?? Duration.hours(12);
+  const lifetimeSeconds = validateTokenLifetime(tokenLifetime);
+  const mintingRole = props.mintingRole !== undefined || props.createMintingRole === true;
+  if (lifetimeSeconds === 0 && mintingRole) {
+    throw invalidProp(
+      'tokenLifetime',
+      `${showDuration(tokenLifetime)} with a minting role`,
+      'more than 15 minutes up to 12 hours, because a token of lifetime 0 expires with the minting role\'s ' +
+        '15-minute session',
+    );
+  }
+  if (lifetimeSeconds === 0 && props.refreshInterval === undefined) {
+    throw invalidProp(
+      'tokenLifetime',
+      `${showDuration(tokenLifetime)} without a refreshInterval`,
+      'a token lifetime of 0 only with an explicit refreshInterval, because the token then expires with the ' +
+        'function\'s own credentials',
+    );
+  }
+
+  const refreshInterval = props.refreshInterval ?? defaultRefreshInterval(lifetimeSeconds);
+  validateRefreshInterval(refreshInterval, lifetimeSeconds);
+  const expiryAlarmThreshold = props.expiryAlarmThreshold ?? defaultExpiryThreshold(lifetimeSeconds);
+  validateExpiryAlarmThreshold(expiryAlarmThreshold, lifetimeSeconds);
+  return { tokenLifetime, lifetimeSeconds, refreshInterval, expiryAlarmThreshold };
+}
+
+/** Returns a quarter of the lifetime, 15 minutes for lifetime 0, or an hour for a reference. */
+function defaultExpiryThreshold(lifetimeSeconds: number | undefined): Duration {
+  if (lifetimeSeconds === 0) {
+    return Duration.minutes(15);
+  }
+  if (lifetimeSeconds === undefined) {
+    return Duration.hours(1);
+  }
+  return Duration.seconds(Math.floor(lifetimeSeconds / 4));
 }

@@ -10,14 +10,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { packageSettings } from '../lambda/refresh-token/package-settings';
 import {
   CodeArtifactTokenSecret,
   CodeArtifactTokenSecretProps,
   EndpointType,
   PackageFormat,
+  RepositoryField,
   SecretField,
   SecretTag,
 } from '../src';
+import { secretKeys } from '../src/internal/fields';
 import { HandlerEnvironment, PLACEHOLDER_SECRET_VALUE } from '../src/internal/handler-environment';
 
 const ACCOUNT = '111122223333';
@@ -737,6 +740,33 @@ describe('consumers', () => {
     });
   });
 
+  test('unknown field is rejected', () => {
+    const { token } = stackWith({ repositories: [{ repositoryName: 'npm-store', format: PackageFormat.NPM }] });
+
+    expect(() => token.ecsSecret('tokn')).toThrow(
+      /^Invalid field of ecsSecret: received "tokn"\. Allowed: a key of this secret, one of token, expiration, domain/,
+    );
+    expect(() => token.codeBuildEnvironmentVariable(RepositoryField.key('npm-store', RepositoryField.PIP_INDEX_URL))).toThrow(
+      /^Invalid field of codeBuildEnvironmentVariable: received "npm-store\.pipIndexUrl"\./,
+    );
+    expect(() => token.ecsSecret(RepositoryField.key('npm-store', RepositoryField.NPMRC))).not.toThrow();
+  });
+
+  test('secret keys match the handler', () => {
+    const repositories = Object.values(PackageFormat).map((format) => ({ repositoryName: `${format}-store`, format }));
+    const settings = packageSettings(
+      repositories.map(({ repositoryName, format }) => ({
+        name: repositoryName,
+        format,
+        endpoint: `https://example-111122223333.d.codeartifact.eu-west-1.amazonaws.com/${format}/${repositoryName}/`,
+      })),
+      'fake-token',
+    );
+    const handlerKeys = [...Object.values(SecretField).filter((value) => typeof value === 'string'), ...Object.keys(settings)];
+
+    expect(secretKeys(repositories).sort()).toEqual([...new Set(handlerKeys)].sort());
+  });
+
   test('addAlarmAction wires both alarms', () => {
     const { stack, token, template } = stackWith();
     token.addAlarmAction(new actions.SnsAction(new sns.Topic(stack, 'Topic')));
@@ -762,7 +792,7 @@ describe('validation', () => {
     ['lifetime of 10 minutes', { tokenLifetime: Duration.seconds(600) }, /^Invalid tokenLifetime: received Duration\.seconds\(600\) \(10 minutes\)\. Allowed: 0, or whole seconds from 900/],
     ['lifetime over 12 hours', { tokenLifetime: Duration.seconds(43201) }, /^Invalid tokenLifetime: received Duration\.seconds\(43201\) \(12 hours 1 second\)\./],
     ['lifetime of fractional seconds', { tokenLifetime: Duration.millis(900_500) }, /^Invalid tokenLifetime: received Duration\.millis\(900500\)/],
-    ['lifetime 0 without interval', { tokenLifetime: Duration.seconds(0) }, /^Invalid tokenLifetime: received Duration\.seconds\(0\) without a refreshInterval\./],
+    ['lifetime 0 without interval', { tokenLifetime: Duration.seconds(0) }, /^Invalid tokenLifetime: received Duration\.seconds\(0\) \(0 seconds\) without a refreshInterval\./],
     ['interval of 30 seconds', { refreshInterval: Duration.seconds(30) }, /^Invalid refreshInterval: received Duration\.seconds\(30\) \(30 seconds\)\. Allowed: whole minutes/],
     ['interval of 15.5 minutes', { refreshInterval: Duration.minutes(15.5) }, /^Invalid refreshInterval: received Duration\.minutes\(15\.5\) \(15 minutes 30 seconds\)\. Allowed: whole minutes/],
     ['interval of 5 minutes', { refreshInterval: Duration.minutes(5) }, /^Invalid refreshInterval: received Duration\.minutes\(5\) \(5 minutes\)\. Allowed: at least 15 minutes, because every refresh adds a secret version/],
@@ -772,15 +802,73 @@ describe('validation', () => {
     ['empty repository list', { repositories: [] }, /^Invalid repositories: received \[\]\. Allowed: one or more repositories/],
     ['repository with slash', { repositories: [{ repositoryName: 'npm/store' }] }, /^Invalid repositories: received a repositoryName of "npm\/store"\. Allowed: 2 to 100 characters/],
     ['repository listed twice', { repositories: [{ repositoryName: 'npm-store' }, { repositoryName: 'npm-store', format: PackageFormat.NPM }] }, /^Invalid repositories: received "npm-store" twice\. Allowed: each repository once/],
-    ['lifetime 0 with a minting role', { tokenLifetime: Duration.seconds(0), refreshInterval: Duration.minutes(30), createMintingRole: true }, /^Invalid tokenLifetime: received Duration\.seconds\(0\) with a minting role\./],
+    ['lifetime 0 with a minting role', { tokenLifetime: Duration.seconds(0), refreshInterval: Duration.minutes(30), createMintingRole: true }, /^Invalid tokenLifetime: received Duration\.seconds\(0\) \(0 seconds\) with a minting role\./],
     ['role name without creating', { mintingRoleName: 'token-minter' }, /^Invalid mintingRoleName: received "token-minter" without createMintingRole\./],
+    ['lifetime of exactly 15 minutes', { tokenLifetime: Duration.minutes(15) }, /^Invalid tokenLifetime: received Duration\.minutes\(15\) \(15 minutes\)\. Allowed: more than 15 minutes, because the refresh interval is at least 15 minutes/],
+    ['threshold of fractional seconds', { expiryAlarmThreshold: Duration.millis(1500) }, /^Invalid expiryAlarmThreshold: received Duration\.millis\(1500\) \(1 second 500 millis\)\. Allowed: a positive whole number of seconds/],
+    ['secretName with spaces', { secretName: 'my token!' }, /^Invalid secretName: received "my token!"\. Allowed: 1 to 512 letters, digits and the characters/],
+    ['empty secretName', { secretName: '' }, /^Invalid secretName: received ""\./],
+    ['mintingRoleName with spaces', { createMintingRole: true, mintingRoleName: 'bad name!' }, /^Invalid mintingRoleName: received "bad name!"\. Allowed: 1 to 64 letters/],
+    ['21 repositories', { repositories: Array.from({ length: 21 }, (_, i) => ({ repositoryName: `repo-${i}` })) }, /^Invalid repositories: received 21 repositories\. Allowed: at most 20/],
+    ['repository without a name', { repositories: [{} as never] }, /^Invalid repositories: received an entry without a repositoryName\./],
     ['both minting role props', { createMintingRole: true, mintingRole: iam.Role.fromRoleArn(new Stack(), 'R', `arn:aws:iam::${ACCOUNT}:role/minter`) }, /^Invalid createMintingRole: received true together with a mintingRole/],
-    ['threshold of 0', { expiryAlarmThreshold: Duration.seconds(0) }, /^Invalid expiryAlarmThreshold: received Duration\.seconds\(0\) \(0 seconds\)\. Allowed: a positive duration/],
+    ['threshold of 0', { expiryAlarmThreshold: Duration.seconds(0) }, /^Invalid expiryAlarmThreshold: received Duration\.seconds\(0\) \(0 seconds\)\. Allowed: a positive whole number of seconds/],
     ['threshold equal to lifetime', { expiryAlarmThreshold: Duration.hours(12) }, /^Invalid expiryAlarmThreshold: received Duration\.hours\(12\) \(12 hours\)\. Allowed: less than tokenLifetime/],
   ];
 
   test.each(invalidProps)('rejects %s', (_name, props, message) => {
     expect(() => stackWith(props)).toThrow(message);
+  });
+
+  test('rejects a reference lifetime in hours', () => {
+    const app = new App();
+    const stack = new Stack(app, 'ParamStack');
+    const hours = new CfnParameter(stack, 'Hours', { type: 'Number' });
+
+    expect(
+      () => new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', tokenLifetime: Duration.hours(hours.valueAsNumber) }),
+    ).toThrow(/^Invalid tokenLifetime: received a CloudFormation reference in hours\. Allowed: a reference only as Duration\.seconds/);
+  });
+
+  test('rejects a reference threshold', () => {
+    const app = new App();
+    const stack = new Stack(app, 'ParamStack');
+    const seconds = new CfnParameter(stack, 'Seconds', { type: 'Number' });
+
+    expect(
+      () =>
+        new CodeArtifactTokenSecret(stack, 'Token', {
+          domain: 'my-domain',
+          expiryAlarmThreshold: Duration.seconds(seconds.valueAsNumber),
+        }),
+    ).toThrow(/^Invalid expiryAlarmThreshold: received a CloudFormation reference\. Allowed: a literal Duration/);
+  });
+
+  test('reference role name stays out of messages', () => {
+    const app = new App();
+    const stack = new Stack(app, 'ParamStack');
+    const name = new CfnParameter(stack, 'RoleName');
+
+    expect(() => new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', mintingRoleName: name.valueAsString })).toThrow(
+      /^Invalid mintingRoleName: received a CloudFormation reference without createMintingRole\./,
+    );
+  });
+
+  test('short lifetimes get a shorter default interval', () => {
+    const cases: [Duration, string][] = [
+      [Duration.minutes(20), 'rate(15 minutes)'],
+      [Duration.hours(1), 'rate(30 minutes)'],
+      [Duration.minutes(90), 'rate(45 minutes)'],
+      [Duration.hours(2), 'rate(1 hour)'],
+    ];
+    for (const [tokenLifetime, expression] of cases) {
+      const { template } = stackWith({ tokenLifetime });
+      template().hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: expression });
+    }
+  });
+
+  test('accepts a sovereign-cloud Region', () => {
+    expect(() => stackWith({ domainRegion: 'eusc-de-east-1' })).not.toThrow();
   });
 
   test('rejects an unresolved interval', () => {
@@ -802,6 +890,21 @@ describe('validation', () => {
     expect(() => stackWith({ tokenLifetime: Duration.seconds(43200), refreshInterval: Duration.minutes(719) })).not.toThrow();
     expect(() => stackWith({ domain: 'ab', domainOwner: '000000000000' })).not.toThrow();
     expect(() => stackWith({ domain: 'a'.repeat(50) })).not.toThrow();
+  });
+});
+
+describe('publish warning', () => {
+  test('publishing everywhere warns', () => {
+    const { stack } = stackWith({ allowPublish: true });
+
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('publishToEveryRepository'));
+    expect(warnings).toHaveLength(1);
+  });
+
+  test('publishing to listed repositories is quiet', () => {
+    const { stack } = stackWith({ allowPublish: true, repositories: [{ repositoryName: 'npm-store' }] });
+
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 });
 

@@ -24,3 +24,7 @@ export function isValidDurationSeconds(seconds: number): boolean {
   }
   return seconds === 0 || (seconds >= MIN_DURATION_SECONDS && seconds <= MAX_DURATION_SECONDS);
 }
+
+/** AWS Region names such as `us-east-1`, `us-gov-west-1` or `eusc-de-east-1`. */
+export const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$/;
+export const REGION_RULE = 'an AWS Region name such as "us-east-1"';
