@@ -6,6 +6,8 @@ import {
   DOMAIN_RULE,
   DURATION_RULE,
   isValidDurationSeconds,
+  REGION_PATTERN,
+  REGION_RULE,
 } from '../../src/internal/rules';
 
 /** Refresher settings, read from the environment that the construct sets. */
@@ -60,6 +62,9 @@ export function readConfig(env: NodeJS.ProcessEnv): RefresherConfig {
     throw new ConfigurationError(
       `Missing ${HandlerEnvironment.DOMAIN_REGION} and AWS_REGION: set the Region of the CodeArtifact domain.`,
     );
+  }
+  if (!REGION_PATTERN.test(domainRegion)) {
+    throw invalid(HandlerEnvironment.DOMAIN_REGION, domainRegion, REGION_RULE);
   }
 
   const secretArn = required(env, HandlerEnvironment.SECRET_ARN);

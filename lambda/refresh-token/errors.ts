@@ -81,7 +81,8 @@ export function hintFor(step: RefreshStep, errorName: string, config: RefresherC
   if (step === 'GetAuthorizationToken' && errorName === 'ResourceNotFoundException') {
     return `Check that domain "${config.domain}" exists in account ${config.domainOwner} in Region ${config.domainRegion}.`;
   }
-  if (errorName === 'ThrottlingException' || errorName === 'TooManyRequestsException') {
+  // STS names throttling `Throttling`, the JSON services `ThrottlingException`.
+  if (errorName === 'ThrottlingException' || errorName === 'TooManyRequestsException' || errorName === 'Throttling') {
     return 'The request was throttled on every attempt; the next scheduled run or deployment tries again.';
   }
   if (step === 'PutSecretValue' && errorName === 'LimitExceededException') {

@@ -33,7 +33,12 @@ afterEach(() => {
   fs.rmSync(taskRoot, { recursive: true, force: true });
 });
 
-function runHandler(source: string, remainingMillis: number, endpoint = 'http://127.0.0.1:1') {
+function runHandler(
+  source: string,
+  remainingMillis: number,
+  endpoint = 'http://127.0.0.1:1',
+  endpointVariables: Record<string, string | undefined> = {},
+) {
   fs.writeFileSync(path.join(taskRoot, 'index.js'), source);
   const result = spawnSync(process.execPath, [RUNTIME_SCRIPT], {
     cwd: taskRoot,
@@ -47,6 +52,8 @@ function runHandler(source: string, remainingMillis: number, endpoint = 'http://
       AWS_ENDPOINT_URL: endpoint,
       AWS_ENDPOINT_URL_CODEARTIFACT: endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      AWS_ENDPOINT_URL_STS: endpoint,
+      ...endpointVariables,
       AWS_ACCESS_KEY_ID: 'ASIAFAKEFAKEFAKEFAKE',
       AWS_SECRET_ACCESS_KEY: 'fake',
       AWS_SESSION_TOKEN: 'fake',
@@ -87,5 +94,13 @@ describe('lambda runtime script', () => {
     expect(run.status).toBe(2);
     expect(run.result).toBeUndefined();
     expect(run.stderr).toContain('AWS_ENDPOINT_URL must be http://127.0.0.1:PORT');
+  });
+
+  test('rejects a missing STS endpoint', () => {
+    const run = runHandler(HANGING_HANDLER, 300, undefined, { AWS_ENDPOINT_URL_STS: undefined });
+
+    expect(run.status).toBe(2);
+    expect(run.result).toBeUndefined();
+    expect(run.stderr).toContain('AWS_ENDPOINT_URL_STS must be http://127.0.0.1:PORT');
   });
 });

@@ -12,6 +12,8 @@ import {
   SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { AssumeRoleCommand, AssumeRoleCommandInput, STSClient } from '@aws-sdk/client-sts';
+import type { PolicyStatement } from './local-aws/iam';
 import { AWSCURRENT, AWSPREVIOUS, MAX_VERSIONS } from './local-aws/secrets-manager';
 import { awsErrorReply, LocalAws } from './local-aws/server';
 
@@ -191,6 +193,156 @@ describe('local Secrets Manager', () => {
     await secretsManager.send(new TagResourceCommand({ SecretId: arn, Tags: tags }));
     const request = secretsManager.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'one-more', Value: 'v' }] }));
     await expect(request).rejects.toMatchObject({ name: 'InvalidRequestException' });
+  });
+});
+
+describe('local STS', () => {
+  const CALLER_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/caller`;
+  const TARGET_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/minting`;
+  const CALLER_ACCESS_KEY_ID = 'ASIAE2ECALLERSESSION';
+  const CALLER_SESSION_TOKEN = 'caller-session-token';
+  const DOMAIN_ARN = `arn:aws:codeartifact:${REGION}:${ACCOUNT}:domain/e2e-domain`;
+  let sts: STSClient;
+
+  /** Registers the caller, a session of CALLER_ROLE_ARN, with these identity-based statements. */
+  function addCaller(statements: PolicyStatement[]): void {
+    endpoints.addPrincipal({
+      accessKeyId: CALLER_ACCESS_KEY_ID,
+      account: ACCOUNT,
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/caller/function`,
+      roleArn: CALLER_ROLE_ARN,
+      sessionToken: CALLER_SESSION_TOKEN,
+      statements,
+    });
+  }
+
+  /** Registers the target role with this trust policy; sessions of it may only mint tokens. */
+  function addTargetRole(trustedPrincipal: string): void {
+    endpoints.sts.addRole({
+      arn: TARGET_ROLE_ARN,
+      trustStatements: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: trustedPrincipal } }],
+      statements: [
+        { Effect: 'Allow', Action: 'codeartifact:GetAuthorizationToken', Resource: DOMAIN_ARN },
+        { Effect: 'Allow', Action: 'sts:GetServiceBearerToken', Resource: '*' },
+      ],
+    });
+  }
+
+  function assumeRole(overrides: Partial<AssumeRoleCommandInput> = {}) {
+    return sts.send(
+      new AssumeRoleCommand({ RoleArn: TARGET_ROLE_ARN, RoleSessionName: 'refresher', DurationSeconds: 900, ...overrides }),
+    );
+  }
+
+  beforeEach(() => {
+    addCaller([{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: TARGET_ROLE_ARN }]);
+    addTargetRole(CALLER_ROLE_ARN);
+    sts = new STSClient({
+      ...clientConfig(REGION),
+      credentials: { accessKeyId: CALLER_ACCESS_KEY_ID, secretAccessKey: 'fake-secret-key', sessionToken: CALLER_SESSION_TOKEN },
+    });
+  });
+
+  afterEach(() => {
+    sts.destroy();
+  });
+
+  test('issues temporary credentials', async () => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const response = await assumeRole();
+
+    const credentials = response.Credentials!;
+    const [issued] = endpoints.sts.issuedCredentials;
+    expect(credentials).toEqual({
+      AccessKeyId: issued.accessKeyId,
+      SecretAccessKey: issued.secretAccessKey,
+      SessionToken: issued.sessionToken,
+      Expiration: new Date(issued.expiration),
+    });
+    expect(issued.accessKeyId).toMatch(/^ASIA[0-9A-F]{16}$/);
+    expect(issued.expiration).toBeGreaterThanOrEqual(before + 900_000);
+    expect(issued.expiration).toBeLessThanOrEqual(Date.now() + 900_000);
+    expect(response.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/minting/refresher`);
+    const [call] = endpoints.callsOf('AssumeRole');
+    expect(call.input).toEqual({
+      Action: 'AssumeRole',
+      Version: '2011-06-15',
+      RoleArn: TARGET_ROLE_ARN,
+      RoleSessionName: 'refresher',
+      DurationSeconds: '900',
+    });
+    expect(call.region).toBe(REGION);
+  });
+
+  test('issued credentials act as the role', async () => {
+    const credentials = (await assumeRole()).Credentials!;
+    const asRole = new CodeartifactClient({
+      ...clientConfig(REGION),
+      credentials: {
+        accessKeyId: credentials.AccessKeyId!,
+        secretAccessKey: credentials.SecretAccessKey!,
+        sessionToken: credentials.SessionToken!,
+      },
+    });
+
+    await asRole.send(new GetAuthorizationTokenCommand({ domain: 'e2e-domain', domainOwner: ACCOUNT }));
+    const endpoint = asRole.send(
+      new GetRepositoryEndpointCommand({ domain: 'e2e-domain', domainOwner: ACCOUNT, repository: 'npm-store', format: 'npm' }),
+    );
+
+    await expect(endpoint).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(endpoint).rejects.toThrow('assumed-role/minting/refresher is not authorized');
+    expect(endpoints.codeArtifact.mintedTokens[0].accessKeyId).toBe(credentials.AccessKeyId);
+    asRole.destroy();
+  });
+
+  test('untrusted caller is AccessDenied', async () => {
+    addTargetRole(`arn:aws:iam::${ACCOUNT}:role/someone-else`);
+
+    const request = assumeRole();
+
+    await expect(request).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    await expect(request).rejects.toThrow(`is not authorized to perform: sts:AssumeRole on resource: ${TARGET_ROLE_ARN}`);
+    expect(endpoints.sts.issuedCredentials).toHaveLength(0);
+  });
+
+  test('caller policy without AssumeRole is AccessDenied', async () => {
+    addCaller([]);
+    await expect(assumeRole()).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  });
+
+  test('unknown role is AccessDenied', async () => {
+    const request = assumeRole({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/missing` });
+    await expect(request).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  test('role chaining allows one hour', async () => {
+    await assumeRole({ DurationSeconds: 3600 });
+    const request = assumeRole({ DurationSeconds: 3601 });
+    await expect(request).rejects.toMatchObject({ name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+  });
+
+  test.each([
+    ['a short session', { DurationSeconds: 899 }],
+    ['an invalid session name', { RoleSessionName: 'no spaces' }],
+  ])('rejects %s', async (_, overrides) => {
+    await expect(assumeRole(overrides)).rejects.toMatchObject({ name: 'ValidationError' });
+  });
+
+  test('issued key needs its session token', async () => {
+    const credentials = (await assumeRole()).Credentials!;
+    const wrongToken = new CodeartifactClient({
+      ...clientConfig(REGION),
+      credentials: { accessKeyId: credentials.AccessKeyId!, secretAccessKey: 'fake', sessionToken: CALLER_SESSION_TOKEN },
+    });
+    const request = wrongToken.send(new GetAuthorizationTokenCommand({ domain: 'e2e-domain' }));
+    await expect(request).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    wrongToken.destroy();
+  });
+
+  test('fault reaches the SDK by its code', async () => {
+    endpoints.intercept('AssumeRole', (call) => awsErrorReply(call, 'Throttling', 'Rate exceeded'));
+    await expect(assumeRole()).rejects.toMatchObject({ name: 'Throttling', message: 'Rate exceeded' });
   });
 });
 

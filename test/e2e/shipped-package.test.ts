@@ -36,7 +36,11 @@ describe('consumer app', () => {
   test('synthesizes every stack', () => {
     expect(Object.keys(shipped.templates).sort()).toEqual([
       'CrossAccountDomain',
+      'DualStackSettings',
+      'MintingRole',
       'OtherRegionDomain',
+      'OtherRegionMintingRole',
+      'PackageSettings',
       'ParameterDomain',
       'SameAccountDomain',
     ]);

@@ -79,6 +79,9 @@ export function setUpHandlerTests(): void {
       AWS_SECRET_ACCESS_KEY: FUNCTION_CREDENTIALS.secretAccessKey,
       AWS_SESSION_TOKEN: FUNCTION_CREDENTIALS.sessionToken,
       AWS_EC2_METADATA_DISABLED: 'true',
+      // On Node.js 20 the SDK warns once per process that newer releases need Node.js 22, on
+      // stderr, wherever the first client happens to be created; Lambda runs Node.js 24.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     jest.spyOn(Date, 'now').mockReturnValue(NOW_MILLIS);
     codeartifact.reset();

@@ -2,11 +2,14 @@ import type { EnvironmentOutput } from './invoke';
 import type { Scenario } from './scenario';
 
 /**
- * Checks that no token reached anything the function printed, returned, threw or sent to
- * CloudFormation, and that tokens reached AWS only in PutSecretValue requests.
+ * Checks that no token, raw or percent-encoded, reached anything the function printed,
+ * returned, threw or sent to CloudFormation, and that tokens reached AWS only in
+ * PutSecretValue requests. Secret access keys and session tokens must not appear there either.
  */
 export function expectNoTokenLeak(scenario: Scenario, output: EnvironmentOutput): void {
-  const tokens = scenario.tokens();
+  const tokens = [...scenario.tokens(), ...scenario.credentialSecrets()].flatMap((token) =>
+    encodeURIComponent(token) === token ? [token] : [token, encodeURIComponent(token)],
+  );
   const printed = [output.stdout, output.stderr, JSON.stringify(output.results)];
   const sentToCloudFormation = scenario.endpoints.cloudFormationResponses.map((response) => response.rawBody);
   const sentToAws = scenario.endpoints.calls

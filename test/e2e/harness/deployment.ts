@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import type { PolicyStatement } from '../local-aws/iam';
+import type { PolicyStatement, TrustStatement } from '../local-aws/iam';
 
 /** Account of the fake deployment: the stack, the function and the secret live here. */
 export const FAKE_ACCOUNT = '111122223333';
@@ -25,6 +25,16 @@ export interface DeploymentValues {
   readonly parameters?: Record<string, string>;
 }
 
+/** An IAM role of the template, with its policies. */
+export interface DeployedRole {
+  readonly logicalId: string;
+  readonly arn: string;
+  /** Statements of the role's `AssumeRolePolicyDocument`. */
+  readonly trustStatements: TrustStatement[];
+  /** Statements of every `AWS::IAM::Policy` attached to the role. */
+  readonly policyStatements: PolicyStatement[];
+}
+
 /** The refresher of one stack, with every CloudFormation reference replaced by a concrete value. */
 export interface Deployment {
   readonly stackName: string;
@@ -42,6 +52,10 @@ export interface Deployment {
   readonly applicationLogLevel: string;
   /** Statements of every policy attached to the function's role. */
   readonly policyStatements: PolicyStatement[];
+  /** Every IAM role of the template, the function's role included. */
+  readonly roles: DeployedRole[];
+  /** ARN of the role that mints the token, from the function's environment. @default - the function's role mints it */
+  readonly mintingRoleArn?: string;
   readonly customResource: { readonly logicalId: string; readonly type: string; readonly properties: Record<string, unknown> };
   /** Namespace, name and dimensions of the metric that the expiry alarm watches. */
   readonly expiryAlarmMetric: {
@@ -67,11 +81,22 @@ export function simulateDeployment(template: Template, values: DeploymentValues)
   const loggingConfig = (properties.LoggingConfig ?? {}) as Record<string, unknown>;
 
   const roleId = (properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  const policyStatements = Object.values(template.Resources)
-    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
-    .filter((resource) => ((resource.Properties?.Roles ?? []) as Array<{ Ref?: string }>).some((role) => role.Ref === roleId))
-    .flatMap((resource) => (resource.Properties?.PolicyDocument as { Statement: unknown[] }).Statement)
-    .map((statement) => resolver.resolve(statement) as PolicyStatement);
+  const policyStatementsOf = (logicalId: string): PolicyStatement[] =>
+    Object.values(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .filter((resource) => ((resource.Properties?.Roles ?? []) as Array<{ Ref?: string }>).some((role) => role.Ref === logicalId))
+      .flatMap((resource) => (resource.Properties?.PolicyDocument as { Statement: unknown[] }).Statement)
+      .map((statement) => resolver.resolve(statement) as PolicyStatement);
+  const roles = Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
+    .map(([logicalId, resource]): DeployedRole => ({
+      logicalId,
+      arn: resolver.resolveString({ 'Fn::GetAtt': [logicalId, 'Arn'] }),
+      trustStatements: (resource.Properties?.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement.map(
+        (statement) => resolver.resolve(statement) as TrustStatement,
+      ),
+      policyStatements: policyStatementsOf(logicalId),
+    }));
 
   const [customResourceId, customResource] = onlyResource(template, 'Custom::CodeArtifactTokenRefresh');
 
@@ -96,7 +121,9 @@ export function simulateDeployment(template: Template, values: DeploymentValues)
     memorySize: Number(properties.MemorySize ?? 128),
     logFormat: String(loggingConfig.LogFormat ?? 'Text'),
     applicationLogLevel: String(loggingConfig.ApplicationLogLevel ?? 'INFO'),
-    policyStatements,
+    policyStatements: policyStatementsOf(roleId),
+    roles,
+    mintingRoleArn: environment.CODEARTIFACT_MINTING_ROLE_ARN,
     customResource: {
       logicalId: customResourceId,
       type: customResource.Type,

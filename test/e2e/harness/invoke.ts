@@ -53,17 +53,20 @@ export interface EnvironmentOutput {
 export function assumeFunctionRole(endpoints: LocalAws, deployment: Deployment): FakeCredentials {
   // ASIA marks temporary credentials, which need a session token, like those of Lambda.
   const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
+  const sessionToken = randomBytes(64).toString('base64');
   const roleName = deployment.roleArn.split('/').pop();
   endpoints.addPrincipal({
     accessKeyId,
     account: FAKE_ACCOUNT,
     arn: `arn:aws:sts::${FAKE_ACCOUNT}:assumed-role/${roleName}/${deployment.functionName}`,
     statements: deployment.policyStatements,
+    roleArn: deployment.roleArn,
+    sessionToken,
   });
   return {
     accessKeyId,
     secretAccessKey: randomBytes(30).toString('base64'),
-    sessionToken: randomBytes(64).toString('base64'),
+    sessionToken,
   };
 }
 

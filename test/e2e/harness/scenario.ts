@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import { Deployment, FAKE_ACCOUNT, FAKE_REGION, simulateDeployment } from './deployment';
+import { DeployedRole, Deployment, FAKE_ACCOUNT, FAKE_REGION, simulateDeployment } from './deployment';
 import {
   assumeFunctionRole,
   EnvironmentOutput,
@@ -11,7 +11,7 @@ import {
   runInvocations,
 } from './invoke';
 import type { ShippedPackage } from './shipped-package';
-import type { PolicyStatement } from '../local-aws/iam';
+import type { PolicyStatement, TrustStatement } from '../local-aws/iam';
 import { AWSCURRENT, SecretVersion } from '../local-aws/secrets-manager';
 import { LocalAws } from '../local-aws/server';
 
@@ -27,7 +27,15 @@ export const PREVIOUS_TOKEN_VALIDITY_MILLIS = 3 * 60 * 60 * 1000;
 /** Options of a scenario. */
 export interface ScenarioOptions {
   /** Stack of the consumer app whose refresher runs. */
-  readonly stackName: 'SameAccountDomain' | 'CrossAccountDomain' | 'OtherRegionDomain' | 'ParameterDomain';
+  readonly stackName:
+    | 'SameAccountDomain'
+    | 'CrossAccountDomain'
+    | 'OtherRegionDomain'
+    | 'ParameterDomain'
+    | 'MintingRole'
+    | 'PackageSettings'
+    | 'DualStackSettings'
+    | 'OtherRegionMintingRole';
   /** Values of the stack's template parameters. */
   readonly parameters?: Record<string, string>;
   /** Whether the domain that the function is configured with exists. @default true */
@@ -36,6 +44,20 @@ export interface ScenarioOptions {
   readonly domainPolicyAccounts?: string[];
   /** Changes the role's policy statements, for example to drop one. @default - unchanged */
   readonly editPolicy?: (statements: PolicyStatement[]) => PolicyStatement[];
+  /** Changes the policy statements of the minting role. @default - unchanged */
+  readonly editMintingPolicy?: (statements: PolicyStatement[]) => PolicyStatement[];
+  /** Changes the trust policy statements of the minting role. @default - unchanged */
+  readonly editMintingTrustPolicy?: (statements: TrustStatement[]) => TrustStatement[];
+  /**
+   * Repositories that the domain lacks although the function is configured with them.
+   *
+   * @default - the domain has `npm-store` and every repository of `CODEARTIFACT_REPOSITORIES`
+   */
+  readonly missingRepositories?: string[];
+  /** Host of the repository endpoints that CodeArtifact returns. @default - the domain's public host */
+  readonly endpointHost?: string;
+  /** Encoding of the random bytes of minted tokens. @default 'base64url' */
+  readonly tokenEncoding?: 'base64url' | 'base64';
   /** Ages in milliseconds of versions without staging labels that the secret already has. @default - none */
   readonly olderVersionAges?: number[];
 }
@@ -99,20 +121,41 @@ export class Scenario {
       secretArn: this.secretArn,
       parameters: options.parameters,
     });
-    this.deployment = options.editPolicy
-      ? { ...deployment, policyStatements: options.editPolicy(deployment.policyStatements) }
-      : deployment;
+    this.deployment = {
+      ...deployment,
+      policyStatements: options.editPolicy ? options.editPolicy(deployment.policyStatements) : deployment.policyStatements,
+      roles: deployment.roles.map((role) => editMintingRole(role, deployment, options)),
+    };
+    if ((options.editMintingPolicy || options.editMintingTrustPolicy) && deployment.mintingRoleArn === undefined) {
+      throw new Error(`Stack ${options.stackName} has no minting role to edit.`);
+    }
+    for (const role of this.deployment.roles) {
+      endpoints.sts.addRole({ arn: role.arn, trustStatements: role.trustStatements, statements: role.policyStatements });
+    }
 
     if (options.createDomain ?? true) {
+      const configured = JSON.parse(deployment.environment.CODEARTIFACT_REPOSITORIES ?? '[]') as Array<{ name: string }>;
+      const repositories = [...new Set(['npm-store', ...configured.map((repository) => repository.name)])];
       endpoints.codeArtifact.addDomain({
         name: domain,
         owner: domainOwner,
         region: domainRegion,
-        repositories: ['npm-store'],
+        repositories: repositories.filter((name) => !(options.missingRepositories ?? []).includes(name)),
         domainPolicyAccounts: options.domainPolicyAccounts,
+        endpointHost: options.endpointHost,
+        tokenEncoding: options.tokenEncoding,
       });
     }
     this.credentials = assumeFunctionRole(endpoints, this.deployment);
+  }
+
+  /** Returns the role that mints the token, with the scenario's edits, or throws when the stack has none. */
+  public mintingRole(): DeployedRole {
+    const role = this.deployment.roles.find((candidate) => candidate.arn === this.deployment.mintingRoleArn);
+    if (!role) {
+      throw new Error(`Stack ${this.deployment.stackName} has no minting role.`);
+    }
+    return role;
   }
 
   /** Settings of an execution environment, with the scenario's credentials unless others are given. */
@@ -190,7 +233,31 @@ export class Scenario {
     return [this.previousToken, ...this.endpoints.codeArtifact.mintedTokens.map((minted) => minted.token)];
   }
 
+  /**
+   * Returns the secret parts of every credential that must not appear in output: the
+   * function's, and those that STS issued.
+   */
+  public credentialSecrets(): string[] {
+    const issued = this.endpoints.sts.issuedCredentials.flatMap((credentials) => [
+      credentials.secretAccessKey,
+      credentials.sessionToken,
+    ]);
+    return [this.credentials.secretAccessKey, this.credentials.sessionToken, ...issued];
+  }
+
   public close(): Promise<void> {
     return this.endpoints.close();
   }
+}
+
+/** Applies the scenario's edits to the minting role, and returns other roles unchanged. */
+function editMintingRole(role: DeployedRole, deployment: Deployment, options: ScenarioOptions): DeployedRole {
+  if (role.arn !== deployment.mintingRoleArn) {
+    return role;
+  }
+  return {
+    ...role,
+    policyStatements: options.editMintingPolicy ? options.editMintingPolicy(role.policyStatements) : role.policyStatements,
+    trustStatements: options.editMintingTrustPolicy ? options.editMintingTrustPolicy(role.trustStatements) : role.trustStatements,
+  };
 }

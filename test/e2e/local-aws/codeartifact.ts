@@ -33,6 +33,20 @@ export interface DomainSettings {
    * @default - none
    */
   readonly domainPolicyAccounts?: string[];
+  /**
+   * Host of the repository endpoints that GetRepositoryEndpoint returns for either endpoint
+   * type, such as the host of an interface VPC endpoint.
+   *
+   * @default - the public host of the domain in its Region
+   */
+  readonly endpointHost?: string;
+  /**
+   * Encoding of the random bytes of minted tokens. With `base64`, every token ends with `=`
+   * padding and may contain `+` and `/`, which a URL must percent-encode.
+   *
+   * @default 'base64url'
+   */
+  readonly tokenEncoding?: 'base64url' | 'base64';
 }
 
 /** A token that GetAuthorizationToken returned. */
@@ -43,6 +57,14 @@ export interface MintedToken {
   readonly accessKeyId: string;
 }
 
+/** A repository endpoint that GetRepositoryEndpoint returned. */
+export interface ReturnedEndpoint {
+  readonly repository: string;
+  readonly format: string;
+  readonly endpointType: string;
+  readonly url: string;
+}
+
 /**
  * CodeArtifact's GetAuthorizationToken and GetRepositoryEndpoint, with their checks. Each
  * request acts in the Region of its SigV4 credential scope, and a domain exists in one Region.
@@ -50,6 +72,8 @@ export interface MintedToken {
 export class LocalCodeArtifact {
   /** Every token minted, in order, so that tests can look for them in output. */
   public readonly mintedTokens: MintedToken[] = [];
+  /** Every repository endpoint returned, in order. */
+  public readonly returnedEndpoints: ReturnedEndpoint[] = [];
   private readonly domains = new Map<string, DomainSettings>();
 
   public addDomain(settings: DomainSettings): void {
@@ -91,7 +115,7 @@ export class LocalCodeArtifact {
 
     const lifetimeSeconds = durationSeconds === 0 ? CREDENTIALS_LIFETIME_SECONDS : durationSeconds;
     const minted: MintedToken = {
-      token: randomBytes(96).toString('base64url'),
+      token: mintToken(settings.tokenEncoding ?? 'base64url'),
       expiration: now + lifetimeSeconds * 1000,
       accessKeyId: principal.accessKeyId,
     };
@@ -130,12 +154,10 @@ export class LocalCodeArtifact {
     }
     // NOTE: the dual-stack host shape is an assumption; the IPv4 shape is the documented one.
     const suffix = endpointType === 'dualstack' ? 'api.aws' : 'amazonaws.com';
-    return {
-      status: 200,
-      body: {
-        repositoryEndpoint: `https://${domain}-${owner}.d.codeartifact.${region}.${suffix}/${format}/${repository}/`,
-      },
-    };
+    const host = settings.endpointHost ?? `${domain}-${owner}.d.codeartifact.${region}.${suffix}`;
+    const url = `https://${host}/${format}/${repository}/`;
+    this.returnedEndpoints.push({ repository, format, endpointType, url });
+    return { status: 200, body: { repositoryEndpoint: url } };
   }
 
   private findDomain(region: string, owner: string, domain: string): DomainSettings {
@@ -153,6 +175,11 @@ export class LocalCodeArtifact {
   private domainArn(region: string, owner: string, domain: string): string {
     return `arn:aws:codeartifact:${region}:${owner}:domain/${domain}`;
   }
+}
+
+/** Returns 128 random characters; 95 bytes leave one `=` of padding in base64. */
+function mintToken(encoding: 'base64url' | 'base64'): string {
+  return encoding === 'base64' ? randomBytes(95).toString('base64') : randomBytes(96).toString('base64url');
 }
 
 function domainKey(region: string, owner: string, domain: string): string {

@@ -13,6 +13,16 @@ export interface PolicyStatement {
   readonly Condition?: Record<string, Record<string, string | string[]>>;
 }
 
+/** A statement of a role's trust policy, with references resolved. */
+export interface TrustStatement {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | string[];
+  /** `"*"`, or principals by type, such as `{ AWS: roleArn }` or `{ Service: 'lambda.amazonaws.com' }`. */
+  readonly Principal: '*' | Record<string, string | string[]>;
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
 /** One authorization request: an action on a resource with its condition keys. */
 export interface AuthorizationRequest {
   readonly action: string;
@@ -99,6 +109,38 @@ export interface Principal {
   readonly arn: string;
   /** Identity-based policy; every request is allowed when it is undefined. */
   readonly statements?: readonly PolicyStatement[];
+  /** ARN of the IAM role whose session this is, which trust policies name. @default - not a role session */
+  readonly roleArn?: string;
+  /**
+   * Session token that requests with this access key must carry in `X-Amz-Security-Token`.
+   *
+   * @default - any session token is accepted
+   */
+  readonly sessionToken?: string;
+}
+
+/**
+ * Decides whether a role's trust policy lets a caller run an STS action on the role. An
+ * explicit Deny wins. Otherwise an Allow must name the caller's role ARN, its account
+ * (`arn:aws:iam::ACCOUNT:root` or the bare id) or `"*"` as `AWS` principal. Statements for
+ * service or federated principals never match, and conditions see no request context.
+ */
+export function trustPolicyAllows(
+  statements: readonly TrustStatement[],
+  caller: { readonly roleArn: string; readonly account: string },
+  action: string,
+): boolean {
+  const callerNames = [caller.roleArn, `arn:aws:iam::${caller.account}:root`, caller.account, '*'];
+  const matching = statements.filter((statement) => {
+    const actionMatches = asList(statement.Action).some((pattern) => wildcardMatch(pattern, action, true));
+    const principals = statement.Principal === '*' ? ['*'] : asList(statement.Principal.AWS ?? []);
+    const principalMatches = principals.some((principal) => callerNames.includes(principal));
+    return actionMatches && principalMatches && conditionsMatch(statement.Condition ?? {}, {});
+  });
+  if (matching.some((statement) => statement.Effect === 'Deny')) {
+    return false;
+  }
+  return matching.some((statement) => statement.Effect === 'Allow');
 }
 
 /**

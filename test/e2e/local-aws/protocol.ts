@@ -1,10 +1,11 @@
 /**
- * Wire shapes of the two AWS protocols that the local endpoints speak: CodeArtifact's
- * REST-JSON and Secrets Manager's JSON 1.1.
+ * Wire shapes of the three AWS protocols that the local endpoints speak: CodeArtifact's
+ * REST-JSON, Secrets Manager's JSON 1.1 and the query protocol of STS.
  */
+import { randomUUID } from 'crypto';
 
 /** Services that the local endpoints implement, named as in their SigV4 credential scope. */
-export type AwsService = 'codeartifact' | 'secretsmanager';
+export type AwsService = 'codeartifact' | 'secretsmanager' | 'sts';
 
 /** An HTTP response as the local endpoints send it. */
 export interface HttpReply {
@@ -32,6 +33,34 @@ const CODEARTIFACT_ERROR_STATUS: Record<string, number> = {
   UnrecognizedClientException: 403,
 };
 
+/** XML namespace of STS responses, API version 2011-06-15. */
+export const STS_XML_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+/**
+ * STS error codes of the errors that the local endpoints raise under the names that
+ * CodeArtifact and Secrets Manager use.
+ */
+const STS_ERROR_CODES: Record<string, string> = {
+  MissingAuthenticationTokenException: 'MissingAuthenticationToken',
+  IncompleteSignatureException: 'IncompleteSignature',
+  InvalidSignatureException: 'SignatureDoesNotMatch',
+  UnrecognizedClientException: 'InvalidClientTokenId',
+  AccessDeniedException: 'AccessDenied',
+};
+
+/**
+ * HTTP status of each STS error code. Other codes get 400.
+ * NOTE: these statuses are assumed, not taken from AWS documentation.
+ */
+const STS_ERROR_STATUS: Record<string, number> = {
+  AccessDenied: 403,
+  InvalidClientTokenId: 403,
+  MissingAuthenticationToken: 403,
+  SignatureDoesNotMatch: 403,
+  InternalFailure: 500,
+  ServiceUnavailable: 503,
+};
+
 /** A service error, sent in the shape of the service's protocol so that the SDK names it. */
 export class AwsServiceError extends Error {
   constructor(
@@ -50,9 +79,21 @@ export class AwsServiceError extends Error {
  *
  * CodeArtifact (REST-JSON) names the error in the `x-amzn-ErrorType` header and uses a
  * per-error status. Secrets Manager (JSON 1.1) names it in the `__type` member of the body,
- * with status 400 for client errors and 500 for `InternalServiceError`.
+ * with status 400 for client errors and 500 for `InternalServiceError`. STS (query) sends an
+ * `ErrorResponse` XML document whose `Code` names the error.
  */
 export function errorReply(service: AwsService, error: AwsServiceError): HttpReply {
+  if (service === 'sts') {
+    const code = STS_ERROR_CODES[error.errorName] ?? error.errorName;
+    const status = STS_ERROR_STATUS[code] ?? 400;
+    return {
+      status,
+      rawBody:
+        `<ErrorResponse xmlns="${STS_XML_NAMESPACE}"><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
+        `<Code>${escapeXml(code)}</Code><Message>${escapeXml(error.message)}</Message></Error>` +
+        `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    };
+  }
   if (service === 'codeartifact') {
     return {
       status: CODEARTIFACT_ERROR_STATUS[error.errorName] ?? 400,
@@ -66,9 +107,21 @@ export function errorReply(service: AwsService, error: AwsServiceError): HttpRep
   };
 }
 
-/** Content type of each service's JSON bodies. */
+/** Content type of each service's response bodies. */
 export function contentTypeOf(service: AwsService): string {
-  return service === 'codeartifact' ? 'application/json' : 'application/x-amz-json-1.1';
+  switch (service) {
+    case 'codeartifact':
+      return 'application/json';
+    case 'secretsmanager':
+      return 'application/x-amz-json-1.1';
+    case 'sts':
+      return 'text/xml';
+  }
+}
+
+/** Escapes text for an XML element. */
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 /** Converts milliseconds since the epoch to the epoch-seconds number that both protocols send. */

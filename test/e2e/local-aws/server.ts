@@ -5,6 +5,7 @@ import { LocalCodeArtifact } from './codeartifact';
 import { Principal } from './iam';
 import { AwsService, AwsServiceError, contentTypeOf, errorReply, HttpReply } from './protocol';
 import { LocalSecretsManager } from './secrets-manager';
+import { LocalSts } from './sts';
 
 /** Operations that the local endpoints implement. */
 export type Operation =
@@ -14,7 +15,8 @@ export type Operation =
   | 'DescribeSecret'
   | 'TagResource'
   | 'GetSecretValue'
-  | 'ListSecretVersionIds';
+  | 'ListSecretVersionIds'
+  | 'AssumeRole';
 
 const SECRETS_MANAGER_OPERATIONS: readonly Operation[] = [
   'PutSecretValue',
@@ -33,7 +35,10 @@ export interface AwsCall {
   readonly query: URLSearchParams;
   readonly headers: http.IncomingHttpHeaders;
   readonly rawBody: string;
-  /** Parsed JSON body of a Secrets Manager request; empty for CodeArtifact. */
+  /**
+   * Parsed body: the JSON object of a Secrets Manager request, the form parameters of an STS
+   * request, and empty for CodeArtifact.
+   */
   readonly input: Record<string, unknown>;
   readonly accessKeyId: string;
   /** Region of the SigV4 credential scope. */
@@ -82,15 +87,16 @@ const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]$/;
 
 /** Settings of the local endpoints. */
 export interface LocalAwsOptions {
-  /** Region of Secrets Manager; CodeArtifact serves every Region. */
+  /** Region of Secrets Manager; CodeArtifact and STS serve every Region. */
   readonly secretsRegion: string;
   /** Account that owns the secrets. */
   readonly account: string;
 }
 
 /**
- * CodeArtifact, Secrets Manager and the CloudFormation response URL on 127.0.0.1, with state
- * kept as AWS keeps it, AWS's request checks, fault injection and a record of every request.
+ * CodeArtifact, Secrets Manager, STS and the CloudFormation response URL on 127.0.0.1, with
+ * state kept as AWS keeps it, AWS's request checks, fault injection and a record of every
+ * request.
  */
 export class LocalAws {
   /** Starts the endpoints on a random port of 127.0.0.1. */
@@ -105,6 +111,7 @@ export class LocalAws {
 
   public readonly codeArtifact: LocalCodeArtifact;
   public readonly secretsManager: LocalSecretsManager;
+  public readonly sts: LocalSts;
   /** Every AWS request, in the order received. */
   public readonly calls: RecordedCall[] = [];
   public readonly cloudFormationResponses: CloudFormationResponse[] = [];
@@ -120,6 +127,7 @@ export class LocalAws {
   private constructor(private readonly options: LocalAwsOptions) {
     this.codeArtifact = new LocalCodeArtifact();
     this.secretsManager = new LocalSecretsManager(options.secretsRegion, options.account);
+    this.sts = new LocalSts((principal) => this.addPrincipal(principal));
     this.server = http.createServer((request, response) => {
       // A request that fails to arrive whole, such as one the client aborts, gets no response.
       this.handle(request, response).catch(() => response.destroy());
@@ -205,7 +213,7 @@ export class LocalAws {
       return;
     }
 
-    const service = serviceOf(request, url);
+    const service = serviceOf(request, url, rawBody);
     if (!service) {
       send(response, 'secretsmanager', { status: 404, body: { message: `No local endpoint for ${request.method} ${url.pathname}` } });
       return;
@@ -249,6 +257,12 @@ export class LocalAws {
     const { accessKeyId, region } = this.checkSignature(call);
     if (call.service === 'codeartifact') {
       return { accessKeyId, region, input: {} };
+    }
+    if (call.service === 'sts') {
+      if (!String(call.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        throw new AwsServiceError('InvalidAction', 'Expected Content-Type application/x-www-form-urlencoded.');
+      }
+      return { accessKeyId, region, input: Object.fromEntries(new URLSearchParams(call.rawBody)) };
     }
     if (!String(call.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1')) {
       throw new AwsServiceError('SerializationException', 'Expected Content-Type application/x-amz-json-1.1.');
@@ -305,7 +319,10 @@ export class LocalAws {
     if (accessKeyId.startsWith('ASIA') && !(call.headers['x-amz-security-token'] && signed.includes('x-amz-security-token'))) {
       throw new AwsServiceError('IncompleteSignatureException', 'Temporary credentials need a signed X-Amz-Security-Token header.');
     }
-    if (!this.principals.has(accessKeyId)) {
+    const principal = this.principals.get(accessKeyId);
+    const sessionTokenMatches =
+      principal?.sessionToken === undefined || call.headers['x-amz-security-token'] === principal.sessionToken;
+    if (!principal || !sessionTokenMatches) {
       throw new AwsServiceError('UnrecognizedClientException', 'The security token included in the request is invalid.');
     }
     return { accessKeyId, region: scopeRegion };
@@ -358,6 +375,8 @@ export class LocalAws {
         return this.secretsManager.getSecretValue(principal, call.input);
       case 'ListSecretVersionIds':
         return this.secretsManager.listSecretVersionIds(principal, call.input);
+      case 'AssumeRole':
+        return this.sts.assumeRole(principal, call.input as Record<string, string>, now);
     }
   }
 
@@ -366,7 +385,12 @@ export class LocalAws {
       return errorReply(service, error);
     }
     // A bug in the local endpoints: report it as the service's internal error, with the cause.
-    const name = service === 'codeartifact' ? 'InternalServerException' : 'InternalServiceError';
+    const internalErrors: Record<AwsService, string> = {
+      codeartifact: 'InternalServerException',
+      secretsmanager: 'InternalServiceError',
+      sts: 'InternalFailure',
+    };
+    const name = internalErrors[service];
     return errorReply(service, new AwsServiceError(name, `Local endpoint failure: ${String(error)}`));
   }
 
@@ -386,11 +410,19 @@ export function awsErrorReply(call: AwsCall, errorName: string, message: string)
   return errorReply(call.service, new AwsServiceError(errorName, message));
 }
 
-function serviceOf(request: http.IncomingMessage, url: URL): { name: AwsService; operation: Operation } | undefined {
+function serviceOf(
+  request: http.IncomingMessage,
+  url: URL,
+  rawBody: string,
+): { name: AwsService; operation: Operation } | undefined {
   const target = request.headers['x-amz-target'];
   if (typeof target === 'string' && url.pathname === '/' && request.method === 'POST') {
     const operation = target.replace(/^secretsmanager\./, '') as Operation;
     return SECRETS_MANAGER_OPERATIONS.includes(operation) ? { name: 'secretsmanager', operation } : undefined;
+  }
+  // STS's query protocol names the operation in the form body.
+  if (url.pathname === '/' && request.method === 'POST' && new URLSearchParams(rawBody).get('Action') === 'AssumeRole') {
+    return { name: 'sts', operation: 'AssumeRole' };
   }
   if (url.pathname === '/v1/authorization-token') {
     return { name: 'codeartifact', operation: 'GetAuthorizationToken' };
@@ -411,6 +443,10 @@ function errorNameOf(reply: HttpReply): string | undefined {
   const header = reply.headers?.['x-amzn-ErrorType'];
   if (header) {
     return header.split(':')[0];
+  }
+  const xmlCode = /<Error>.*?<Code>([^<]+)<\/Code>/s.exec(reply.rawBody ?? '');
+  if (xmlCode) {
+    return xmlCode[1];
   }
   const body = reply.body as { __type?: unknown } | undefined;
   return typeof body?.__type === 'string' ? body.__type : undefined;
