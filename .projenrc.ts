@@ -73,6 +73,9 @@ project.bundler.addBundle('lambda/refresh-token/index.ts', {
   target: HANDLER_NODE_TARGET,
   // The AWS SDK is bundled, so the function runs the SDK version the tests ran against.
   externals: [],
+  // The SDK's ES module builds tree-shake better than its CommonJS ones: docs/BENCHMARKS.md
+  // measured a 30 % smaller bundle that loads a third faster.
+  mainFields: ['module', 'main'],
   minify: true,
   sourcemap: false,
 });
