@@ -117,7 +117,7 @@ export function defaultRefreshInterval(lifetimeSeconds: number | undefined): Dur
   return Duration.minutes(Math.max(Math.floor(lifetimeSeconds / 120), MIN_REFRESH_INTERVAL.toMinutes()));
 }
 
-/** Returns the interval in seconds, or undefined when it is a CloudFormation reference. */
+/** Returns the interval in seconds; a CloudFormation reference is rejected. */
 export function validateRefreshInterval(interval: Duration, lifetimeSeconds: number | undefined): number {
   if (interval.isUnresolved()) {
     throw invalidProp(
@@ -238,12 +238,12 @@ export function validateMintingRoleName(roleName: string | undefined, createMint
   if (roleName === undefined) {
     return;
   }
-  const shown = Token.isUnresolved(roleName) ? 'a CloudFormation reference' : JSON.stringify(roleName);
+  const displayedName = Token.isUnresolved(roleName) ? 'a CloudFormation reference' : JSON.stringify(roleName);
   if (createMintingRole !== true) {
-    throw invalidProp('mintingRoleName', `${shown} without createMintingRole`, 'a name only together with createMintingRole: true');
+    throw invalidProp('mintingRoleName', `${displayedName} without createMintingRole`, 'a name only together with createMintingRole: true');
   }
   if (!Token.isUnresolved(roleName) && !ROLE_NAME_PATTERN.test(roleName)) {
-    throw invalidProp('mintingRoleName', shown, '1 to 64 letters, digits and the characters + = , . @ _ -');
+    throw invalidProp('mintingRoleName', displayedName, '1 to 64 letters, digits and the characters + = , . @ _ -');
   }
 }
 

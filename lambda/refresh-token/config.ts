@@ -31,7 +31,7 @@ const REPOSITORY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
 const PACKAGE_FORMATS = ['npm', 'pypi', 'maven', 'nuget', 'generic', 'ruby', 'swift', 'cargo'];
 const ENDPOINT_TYPES = ['ipv4', 'dualstack'];
 
-/** Raised when the function's environment holds a value the AWS APIs would reject. */
+/** Raised when the function's environment contains a value the AWS APIs would reject. */
 export class ConfigurationError extends Error {
   public override readonly name = 'ConfigurationError';
 }
