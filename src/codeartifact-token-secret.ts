@@ -439,7 +439,7 @@ export class CodeArtifactTokenSecret extends Construct {
    * It references the full secret ARN and the JSON key, without a version, so every new task
    * gets the current token. Adding it to a container grants the task execution role read
    * access. It does not make the task definition wait for the first refresh: use
-   * `addToContainer`, or add `taskDefinition.node.addDependency(token.initialRefresh)`.
+   * `addToContainer`, or add `taskDefinition.node.defaultChild!.node.addDependency(token.initialRefresh)`.
    *
    * @param field JSON key of the secret value: a `SecretField` constant or a
    * `RepositoryField.key(...)`. Defaults to `SecretField.TOKEN`.
@@ -459,7 +459,9 @@ export class CodeArtifactTokenSecret extends Construct {
    */
   public addToContainer(container: ecs.ContainerDefinition, environmentVariable: string, field?: string): void {
     container.addSecret(environmentVariable, this.ecsSecret(field));
-    container.taskDefinition.node.addDependency(this.initialRefresh);
+    // Only the task definition resource waits. Its execution role must not, because a key
+    // policy that names the role would close a cycle through the secret and the first refresh.
+    container.taskDefinition.node.defaultChild!.node.addDependency(this.initialRefresh);
   }
 
   /**

@@ -696,6 +696,28 @@ describe('consumers', () => {
     });
   });
 
+  test('addToContainer grants decrypt with a key', () => {
+    const app = new App();
+    const stack = new Stack(app, 'KeyStack', { env: { account: ACCOUNT, region: REGION } });
+    const key = new kms.Key(stack, 'Key');
+    const token = new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', encryptionKey: key });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    const container = taskDefinition.addContainer('App', { image: ecs.ContainerImage.fromRegistry('node:24') });
+    token.addToContainer(container, 'CODEARTIFACT_AUTH_TOKEN');
+
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'kms:Decrypt',
+            Principal: { AWS: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TaskExecutionRole'), 'Arn'] } },
+            Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } },
+          }),
+        ]),
+      },
+    });
+  });
+
   test('ecsSecret selects another key', () => {
     const { stack, token, template } = stackWith();
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
