@@ -502,12 +502,13 @@ export class CodeArtifactTokenSecret extends Construct {
     deadLetterQueue: sqs.Queue,
   ): void {
     const stack = Stack.of(this);
-    acknowledgeFinding(
-      policy,
-      'AwsSolutions-IAM5[Resource::*]',
+    const bearerTokenReason =
       'sts:GetServiceBearerToken has no resource ARN, so IAM requires "*"; the statement is limited to ' +
-        'sts:AWSServiceName = codeartifact.amazonaws.com.',
-    );
+      'sts:AWSServiceName = codeartifact.amazonaws.com.';
+    acknowledgeFinding(policy, 'AwsSolutions-IAM5[Resource::*]', bearerTokenReason);
+    if (this.mintingRole) {
+      acknowledgeFinding(this.mintingRole, 'AwsSolutions-IAM5[Resource::*]', bearerTokenReason);
+    }
     const functionLogicalId = stack.resolve((refreshFunction.node.defaultChild as lambda.CfnFunction).logicalId);
     acknowledgeFinding(
       scheduleRole,

@@ -3,12 +3,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CodeBuildPipExampleStack } from '../examples/codebuild-pip/app';
 import { EcsFargateExampleStack } from '../examples/ecs-fargate/app';
-import { CodeArtifactTokenSecret } from '../src';
+import { CodeArtifactTokenSecret, PackageFormat, RepositoryField } from '../src';
 
 // cfn-guard runs a binary per template and cdk-nag walks every resource.
 jest.setTimeout(120_000);
@@ -74,7 +78,11 @@ describe('template checks', () => {
   test('construct with repositories passes checks', () => {
     const { app, outdir } = checkedApp();
     const stack = new Stack(app, 'Bare');
-    const token = new CodeArtifactTokenSecret(stack, 'Token', { domain: 'my-domain', repositories: [{ repositoryName: 'npm-store' }] });
+    const token = new CodeArtifactTokenSecret(stack, 'Token', {
+      domain: 'my-domain',
+      repositories: [{ repositoryName: 'npm-store' }],
+      createMintingRole: true,
+    });
     token.addAlarmAction(new actions.SnsAction(new sns.Topic(stack, 'Alarms', { enforceSSL: true })));
 
     const report = synthesizeWithReport(app, outdir);
@@ -89,6 +97,44 @@ describe('template checks', () => {
     for (const finding of suppressed) {
       expect(finding.reason ?? '').toMatch(/\w+ \w+ \w+/);
     }
+  });
+
+  test('every option together has no cycle', () => {
+    const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+    const stack = new Stack(app, 'AllOptions', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const token = new CodeArtifactTokenSecret(stack, 'Token', {
+      domain: 'my-domain',
+      domainOwner: '444455556666',
+      domainRegion: 'us-east-1',
+      encryptionKey: key,
+      repositories: [
+        { repositoryName: 'npm-store', format: PackageFormat.NPM },
+        { repositoryName: 'pypi-store', format: PackageFormat.PYPI },
+      ],
+      allowPublish: true,
+      createMintingRole: true,
+      replicaRegions: [{ region: 'us-west-2' }],
+    });
+    token.addAlarmAction(new actions.SnsAction(new sns.Topic(stack, 'Alarms', { enforceSSL: true })));
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    const container = taskDefinition.addContainer('App', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:24-slim'),
+    });
+    token.addToContainer(container, 'CODEARTIFACT_NPMRC', RepositoryField.key('npm-store', RepositoryField.NPMRC));
+    const project = new codebuild.Project(stack, 'Build', {
+      buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: ['pip install .'] } } }),
+      environmentVariables: {
+        PIP_INDEX_URL: token.codeBuildEnvironmentVariable(RepositoryField.key('pypi-store', RepositoryField.PIP_INDEX_URL)),
+      },
+    });
+    token.grantRead(project);
+
+    // Template.fromStack fails on a dependency cycle, which CloudFormation cannot deploy, and
+    // the CloudFormation validator with errors on fails on an invalid template.
+    expect(() => Template.fromStack(stack)).not.toThrow();
+    const cycleWarnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Circular'));
+    expect(cycleWarnings).toEqual([]);
   });
 
   test('defaults report the open choices', () => {
