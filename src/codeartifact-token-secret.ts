@@ -273,7 +273,7 @@ export class CodeArtifactTokenSecret extends Construct {
     const stack = Stack.of(this);
 
     // Resolve defaults and check every prop before creating anything.
-    const { tokenLifetime, lifetimeSeconds, refreshInterval, expiryAlarmThreshold } = resolveProps(props);
+    const { tokenLifetime, lifetimeSeconds, refreshInterval, expiryAlarmThreshold } = resolveProps(props, stack.region);
     const domainOwner = props.domainOwner ?? stack.account;
     const domainRegion = props.domainRegion ?? stack.region;
     this.secretKeys = secretKeys(props.repositories);

@@ -1,4 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CodeArtifactTokenSecretProps } from './codeartifact-token-secret';
 import {
   ACCOUNT_ID_PATTERN,
@@ -219,6 +220,32 @@ export function validateExpiryAlarmThreshold(threshold: Duration, lifetimeSecond
       `less than tokenLifetime (${Duration.seconds(lifetimeSeconds).toHumanString()}), or a fresh token would alarm`,
     );
   }
+  if (seconds >= MAX_DURATION_SECONDS) {
+    throw invalidProp('expiryAlarmThreshold', showDuration(threshold), 'less than 12 hours, the longest token lifetime');
+  }
+}
+
+/** Rejects keys that Secrets Manager cannot use for this secret: an alias, or a key of another Region. */
+export function validateEncryptionKey(key: kms.IKey | undefined, stackRegion: string): void {
+  if (key === undefined) {
+    return;
+  }
+  // Every kms.IAlias, created or imported, has an aliasName.
+  if ('aliasName' in key || (!Token.isUnresolved(key.keyArn) && key.keyArn.includes(':alias/'))) {
+    throw invalidProp(
+      'encryptionKey',
+      'a KMS alias',
+      'the key itself (kms.Key, or kms.Key.fromKeyArn), because IAM grants on an alias ARN do not cover the key',
+    );
+  }
+  const keyRegion = key.env.region;
+  if (!Token.isUnresolved(keyRegion) && !Token.isUnresolved(stackRegion) && keyRegion !== stackRegion) {
+    throw invalidProp(
+      'encryptionKey',
+      `a key in Region ${keyRegion}`,
+      `a key in the stack's Region ${stackRegion}, because Secrets Manager uses keys of the secret's Region`,
+    );
+  }
 }
 
 export function validateSecretName(secretName: string | undefined): void {
@@ -260,12 +287,13 @@ export interface ResolvedTimes {
  * Checks every prop, in the order a reader finds them, and returns the time settings with
  * their defaults. Throws at the first invalid prop.
  */
-export function resolveProps(props: CodeArtifactTokenSecretProps): ResolvedTimes {
+export function resolveProps(props: CodeArtifactTokenSecretProps, stackRegion: string): ResolvedTimes {
   validateDomain(props.domain);
   validateDomainOwner(props.domainOwner);
   validateDomainRegion(props.domainRegion);
   validateRepositories(props.repositories);
   validateSecretName(props.secretName);
+  validateEncryptionKey(props.encryptionKey, stackRegion);
   if (props.mintingRole !== undefined && props.createMintingRole === true) {
     throw invalidProp(
       'createMintingRole',
