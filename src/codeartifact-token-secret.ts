@@ -87,8 +87,8 @@ export interface CodeArtifactTokenSecretProps {
   /**
    * Lifetime of each token, sent as `durationSeconds`.
    *
-   * Either 0, or whole seconds from more than 15 minutes to 12 hours (the API's minimum of 15
-   * minutes leaves no room for the shortest refresh interval). With 0 the token expires together
+   * Either 0, or whole seconds from 20 minutes to 12 hours: the API accepts 15 minutes, but the
+   * shortest refresh interval plus a 5-minute margin needs 20. With 0 the token expires together
    * with the function's temporary credentials, which the function does not control, so 0
    * also requires an explicit `refreshInterval`.
    *
@@ -101,7 +101,7 @@ export interface CodeArtifactTokenSecretProps {
    *
    * Whole minutes, at least 15 minutes (every refresh adds a secret version, and Secrets
    * Manager keeps those younger than 24 hours up to a quota of about 100), at most 12 hours,
-   * and shorter than `tokenLifetime`. A token read at any moment then has at least
+   * and at least 5 minutes shorter than `tokenLifetime`, since a scheduled run can start late. A token read at any moment then has at least
    * `tokenLifetime - refreshInterval` left. The construct warns when that margin is under an
    * hour.
    *

@@ -9,7 +9,6 @@ import {
   DURATION_RULE,
   isValidDurationSeconds,
   MAX_DURATION_SECONDS,
-  MIN_DURATION_SECONDS,
   REGION_PATTERN,
   REGION_RULE,
 } from './internal/rules';
@@ -26,6 +25,13 @@ export const MAX_REFRESH_INTERVAL = Duration.seconds(MAX_DURATION_SECONDS);
 
 /** Below this gap between token lifetime and refresh interval, the construct warns. */
 export const COMFORTABLE_MARGIN = Duration.hours(1);
+
+/**
+ * Smallest gap between token lifetime and refresh interval. A scheduled run can start up to
+ * about a minute late and the refresh itself takes seconds, so a smaller gap lets the stored
+ * token expire before its successor arrives.
+ */
+export const MIN_MARGIN = Duration.minutes(5);
 
 /** CodeArtifact repository names: 2 to 100 characters. */
 const REPOSITORY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
@@ -96,12 +102,12 @@ export function validateTokenLifetime(lifetime: Duration): number | undefined {
   if (!isValidDurationSeconds(seconds)) {
     throw invalidProp('tokenLifetime', showDuration(lifetime), DURATION_RULE);
   }
-  if (seconds !== 0 && seconds <= MIN_DURATION_SECONDS) {
+  if (seconds !== 0 && seconds < MIN_REFRESH_INTERVAL.toSeconds() + MIN_MARGIN.toSeconds()) {
     throw invalidProp(
       'tokenLifetime',
       showDuration(lifetime),
-      'more than 15 minutes, because the refresh interval is at least 15 minutes and must be shorter than the ' +
-        'token lifetime',
+      '0, or 20 minutes to 12 hours, because the refresh interval is at least 15 minutes and must leave the ' +
+        'token 5 minutes of validity',
     );
   }
   return seconds;
@@ -147,12 +153,12 @@ export function validateRefreshInterval(interval: Duration, lifetimeSeconds: num
   if (seconds > MAX_REFRESH_INTERVAL.toSeconds()) {
     throw invalidProp('refreshInterval', showDuration(interval), 'at most 12 hours, the longest token lifetime');
   }
-  if (lifetimeSeconds !== undefined && lifetimeSeconds > 0 && seconds >= lifetimeSeconds) {
+  if (lifetimeSeconds !== undefined && lifetimeSeconds > 0 && seconds > lifetimeSeconds - MIN_MARGIN.toSeconds()) {
     throw invalidProp(
       'refreshInterval',
       showDuration(interval),
-      `shorter than tokenLifetime (${Duration.seconds(lifetimeSeconds).toHumanString()}), ` +
-        'so that a new token is stored before the previous one expires',
+      `at least 5 minutes shorter than tokenLifetime (${Duration.seconds(lifetimeSeconds).toHumanString()}), ` +
+        'so that a new token is stored before the previous one expires, even when a run starts late',
     );
   }
   return seconds;

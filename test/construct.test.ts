@@ -818,15 +818,17 @@ describe('validation', () => {
     ['interval of 30 seconds', { refreshInterval: Duration.seconds(30) }, /^Invalid refreshInterval: received Duration\.seconds\(30\) \(30 seconds\)\. Allowed: whole minutes/],
     ['interval of 15.5 minutes', { refreshInterval: Duration.minutes(15.5) }, /^Invalid refreshInterval: received Duration\.minutes\(15\.5\) \(15 minutes 30 seconds\)\. Allowed: whole minutes/],
     ['interval of 5 minutes', { refreshInterval: Duration.minutes(5) }, /^Invalid refreshInterval: received Duration\.minutes\(5\) \(5 minutes\)\. Allowed: at least 15 minutes, because every refresh adds a secret version/],
-    ['interval equal to lifetime', { refreshInterval: Duration.hours(12) }, /^Invalid refreshInterval: received Duration\.hours\(12\) \(12 hours\)\. Allowed: shorter than tokenLifetime \(12 hours\)/],
-    ['interval longer than lifetime', { tokenLifetime: Duration.hours(1), refreshInterval: Duration.hours(2) }, /^Invalid refreshInterval: received Duration\.hours\(2\) \(2 hours\)\. Allowed: shorter than tokenLifetime \(1 hour\)/],
+    ['interval equal to lifetime', { refreshInterval: Duration.hours(12) }, /^Invalid refreshInterval: received Duration\.hours\(12\) \(12 hours\)\. Allowed: at least 5 minutes shorter than tokenLifetime \(12 hours\)/],
+    ['interval longer than lifetime', { tokenLifetime: Duration.hours(1), refreshInterval: Duration.hours(2) }, /^Invalid refreshInterval: received Duration\.hours\(2\) \(2 hours\)\. Allowed: at least 5 minutes shorter than tokenLifetime \(1 hour\)/],
     ['interval over 12 hours with lifetime 0', { tokenLifetime: Duration.seconds(0), refreshInterval: Duration.hours(13) }, /^Invalid refreshInterval: received Duration\.hours\(13\) \(13 hours\)\. Allowed: at most 12 hours/],
     ['empty repository list', { repositories: [] }, /^Invalid repositories: received \[\]\. Allowed: one or more repositories/],
     ['repository with slash', { repositories: [{ repositoryName: 'npm/store' }] }, /^Invalid repositories: received a repositoryName of "npm\/store"\. Allowed: 2 to 100 characters/],
     ['repository listed twice', { repositories: [{ repositoryName: 'npm-store' }, { repositoryName: 'npm-store', format: PackageFormat.NPM }] }, /^Invalid repositories: received "npm-store" twice\. Allowed: each repository once/],
     ['lifetime 0 with a minting role', { tokenLifetime: Duration.seconds(0), refreshInterval: Duration.minutes(30), createMintingRole: true }, /^Invalid tokenLifetime: received Duration\.seconds\(0\) \(0 seconds\) with a minting role\./],
     ['role name without creating', { mintingRoleName: 'token-minter' }, /^Invalid mintingRoleName: received "token-minter" without createMintingRole\./],
-    ['lifetime of exactly 15 minutes', { tokenLifetime: Duration.minutes(15) }, /^Invalid tokenLifetime: received Duration\.minutes\(15\) \(15 minutes\)\. Allowed: more than 15 minutes, because the refresh interval is at least 15 minutes/],
+    ['lifetime of exactly 15 minutes', { tokenLifetime: Duration.minutes(15) }, /^Invalid tokenLifetime: received Duration\.minutes\(15\) \(15 minutes\)\. Allowed: 0, or 20 minutes to 12 hours, because the refresh interval is at least 15 minutes/],
+    ['lifetime just under 20 minutes', { tokenLifetime: Duration.seconds(1199) }, /^Invalid tokenLifetime: received Duration\.seconds\(1199\)/],
+    ['interval leaving under 5 minutes', { tokenLifetime: Duration.hours(12), refreshInterval: Duration.minutes(716) }, /^Invalid refreshInterval: received Duration\.minutes\(716\) \(11 hours 56 minutes\)\. Allowed: at least 5 minutes shorter/],
     ['threshold of fractional seconds', { expiryAlarmThreshold: Duration.millis(1500) }, /^Invalid expiryAlarmThreshold: received Duration\.millis\(1500\) \(1 second 500 millis\)\. Allowed: a positive whole number of seconds/],
     ['secretName with spaces', { secretName: 'my token!' }, /^Invalid secretName: received "my token!"\. Allowed: 1 to 512 letters, digits and the characters/],
     ['empty secretName', { secretName: '' }, /^Invalid secretName: received ""\./],
@@ -912,7 +914,8 @@ describe('validation', () => {
 
   test('accepts the limits', () => {
     expect(() => stackWith({ tokenLifetime: Duration.minutes(30), refreshInterval: Duration.minutes(15) })).not.toThrow();
-    expect(() => stackWith({ tokenLifetime: Duration.seconds(43200), refreshInterval: Duration.minutes(719) })).not.toThrow();
+    expect(() => stackWith({ tokenLifetime: Duration.seconds(43200), refreshInterval: Duration.minutes(715) })).not.toThrow();
+    expect(() => stackWith({ tokenLifetime: Duration.minutes(20) })).not.toThrow();
     expect(() => stackWith({ domain: 'ab', domainOwner: '000000000000' })).not.toThrow();
     expect(() => stackWith({ domain: 'a'.repeat(50) })).not.toThrow();
   });
