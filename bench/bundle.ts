@@ -1,10 +1,11 @@
 /**
  * Bundle size and cold load of the refresher handler.
  *
- * Compares the shipped bundle with the same handler built four other ways. They are esbuild's
- * defaults, the handler with every npm package loaded from node_modules, the AWS SDK left to
- * the Lambda runtime, and the shipped settings with ES module entry points first. Each variant
- * is loaded with `require()` in fresh Node.js processes, round-robin, and never invoked.
+ * Compares the shipped bundle, which prefers the ES module builds of npm packages, with the same
+ * handler built four other ways. They are the shipped settings with CommonJS builds first (the
+ * bundle shipped before), esbuild's defaults, the handler with every npm package loaded from
+ * node_modules, and the AWS SDK left to the Lambda runtime. Each variant is loaded with
+ * `require()` in fresh Node.js processes, round-robin, and never invoked.
  *
  * Run: npx ts-node --project bench/tsconfig.json bench/bundle.ts [runs per variant, default 20]
  */
@@ -13,6 +14,7 @@ import * as path from 'path';
 import * as esbuild from 'esbuild';
 import {
   buildHandler,
+  COMMONJS_FIRST_ESBUILD_OPTIONS,
   compileChildScript,
   formatKiB,
   formatMs,
@@ -22,7 +24,6 @@ import {
   machineReport,
   makeScratchDir,
   markdownTable,
-  MODULE_FIRST_ESBUILD_OPTIONS,
   REPO_ROOT,
   runNode,
   SHIPPED_BUNDLE,
@@ -56,7 +57,12 @@ interface SizeRow {
 }
 
 /** Builds every variant into the scratch directory and checks the shipped one is reproduced. */
-function buildVariants(scratch: string): { variants: Variant[]; reproduced: boolean; shippedMetafile: esbuild.Metafile } {
+function buildVariants(scratch: string): {
+  variants: Variant[];
+  reproduced: boolean;
+  shippedMetafile: esbuild.Metafile;
+  commonJsFirstMetafile: esbuild.Metafile;
+} {
   const rebuilt = path.join(scratch, 'rebuilt', 'index.js');
   const shippedMetafile = buildHandler(rebuilt, SHIPPED_ESBUILD_OPTIONS);
   const reproduced = fs.readFileSync(rebuilt).equals(fs.readFileSync(SHIPPED_BUNDLE));
@@ -72,19 +78,30 @@ function buildVariants(scratch: string): { variants: Variant[]; reproduced: bool
   const runtimeSdk = path.join(scratch, 'runtime-sdk', 'index.js');
   buildHandler(runtimeSdk, { ...SHIPPED_ESBUILD_OPTIONS, external: ['@aws-sdk/*'] });
 
-  const moduleFirst = path.join(scratch, 'module-first', 'index.js');
-  buildHandler(moduleFirst, MODULE_FIRST_ESBUILD_OPTIONS);
+  const commonJsFirst = path.join(scratch, 'commonjs-first', 'index.js');
+  const commonJsFirstMetafile = buildHandler(commonJsFirst, COMMONJS_FIRST_ESBUILD_OPTIONS);
 
   return {
     reproduced,
     shippedMetafile,
+    commonJsFirstMetafile,
     variants: [
       { name: 'Node.js alone', description: 'no module loaded: the cost of starting Node.js', loadsNodeModules: false },
-      { name: 'shipped', description: 'minified, target node24, every package bundled', entry: SHIPPED_BUNDLE, loadsNodeModules: false },
+      {
+        name: 'shipped',
+        description: 'minified, target node24, every package bundled, ES module builds first (`mainFields: [module, main]`)',
+        entry: SHIPPED_BUNDLE,
+        loadsNodeModules: false,
+      },
+      {
+        name: 'before: CommonJS builds',
+        description: 'shipped settings with esbuild\'s node default `mainFields: [main, module]`, the bundle shipped before',
+        entry: commonJsFirst,
+        loadsNodeModules: false,
+      },
       { name: '(a) esbuild defaults', description: '`--bundle --platform=node`, nothing else: no minify, target esnext', entry: defaults, loadsNodeModules: false },
       { name: '(b) unbundled SDK', description: 'handler files bundled, every npm package loaded from node_modules', entry: unbundled, loadsNodeModules: true },
       { name: 'SDK from runtime', description: 'shipped settings with `@aws-sdk/*` external, loaded here from node_modules', entry: runtimeSdk, loadsNodeModules: true },
-      { name: 'candidate: ESM entry points', description: 'shipped settings plus `mainFields: [module, main]`', entry: moduleFirst, loadsNodeModules: false },
     ],
   };
 }
@@ -100,7 +117,7 @@ function sizeOfFiles(files: string[]): SizeRow {
   return { files: files.length, rawBytes, gzipBytes };
 }
 
-/** Top packages of the shipped bundle by bytes in the output, from esbuild's metafile. */
+/** Packages of a bundle by bytes in the output, largest first, from esbuild's metafile. */
 function bundleComposition(metafile: esbuild.Metafile): [string, number][] {
   const output = Object.values(metafile.outputs)[0];
   const byPackage = new Map<string, number>();
@@ -125,7 +142,7 @@ async function main(): Promise<void> {
   const server = await startRejectingServer();
   try {
     const loader = compileChildScript('load-module', scratch);
-    const { variants, reproduced, shippedMetafile } = buildVariants(scratch);
+    const { variants, reproduced, shippedMetafile, commonJsFirstMetafile } = buildVariants(scratch);
     const env = handlerEnvironment(server.url);
     const resultFile = path.join(scratch, 'result.json');
 
@@ -201,19 +218,21 @@ async function main(): Promise<void> {
         row.maxRssMiB.median.toFixed(1),
       ]),
     );
-    const composition = bundleComposition(shippedMetafile)
-      .slice(0, 10)
-      .map(([name, bytes]) => `${name} ${formatKiB(bytes)}`)
-      .join(', ');
+    const describeComposition = (metafile: esbuild.Metafile) =>
+      bundleComposition(metafile)
+        .slice(0, 10)
+        .map(([name, bytes]) => `${name} ${formatKiB(bytes)}`)
+        .join(', ');
 
     console.log('## Bundle size and cold load\n');
-    console.log(machineReport(['esbuild', '@aws-sdk/client-codeartifact', '@aws-sdk/client-secrets-manager', '@aws-lambda-powertools/logger']));
+    console.log(machineReport(['esbuild', '@aws-sdk/client-codeartifact', '@aws-sdk/client-secrets-manager', '@aws-sdk/client-sts', '@aws-lambda-powertools/logger']));
     console.log(`\nShipped bundle reproduced byte for byte with the bundle task's settings: ${reproduced ? 'yes' : 'NO'}.`);
     console.log(`${runs} loads per variant, each in a fresh process, round-robin after one discarded round.\n`);
     console.log(sizeTable);
     console.log('');
     console.log(loadTable);
-    console.log(`\nLargest parts of the shipped bundle (bytes in the output): ${composition}.`);
+    console.log(`\nLargest parts of the shipped bundle (bytes in the output): ${describeComposition(shippedMetafile)}.`);
+    console.log(`Largest parts of the CommonJS-first bundle: ${describeComposition(commonJsFirstMetafile)}.`);
 
     writeResult('bundle', {
       runs,

@@ -2,16 +2,21 @@
  * Freshness: the least validity left on the token that a consumer reads from the secret.
  *
  * For each setting, the construct itself is created, to show whether it accepts the lifetime
- * and interval and which warnings it adds. The least remaining validity is then computed from the rules and
- * simulated over a day of schedule times with a small random delivery delay and refresh
- * duration, reading the secret every second. A second simulation loses one scheduled run
- * (every retry failed) in the middle of the day.
+ * and interval and which warnings it adds. The lifetime and interval that it synthesizes, its
+ * defaults included, are read back from the function's environment and the schedule's rate
+ * expression. The least remaining validity is then computed from the rules and simulated over
+ * a day of schedule times with a small random delivery delay and refresh duration, reading the
+ * secret every second. A second simulation loses one scheduled run (every retry failed) in the
+ * middle of the day.
  *
  * Run: npx ts-node --project bench/tsconfig.json bench/freshness.ts
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { CodeArtifactTokenSecret } from '../src';
 import { markdownTable, writeResult } from './support';
+import { HandlerEnvironment } from '../src/internal/handler-environment';
 
 /**
  * Latest delivery of a scheduled run after its due time. EventBridge Scheduler documents no
@@ -34,18 +39,29 @@ const DAYS = 30;
 
 interface Setting {
   readonly label: string;
-  readonly lifetime: Duration;
-  readonly interval: Duration;
+  /** `tokenLifetime` prop, or undefined for the construct's default. */
+  readonly lifetime?: Duration;
+  /** `refreshInterval` prop, or undefined for the construct's default. */
+  readonly interval?: Duration;
 }
 
+/**
+ * The defaults, then the worst settings that the construct accepts. A lifetime of 0 is left
+ * out, because the token then expires with the function's credentials, not at a set time.
+ */
 const SETTINGS: Setting[] = [
-  { label: 'defaults', lifetime: Duration.hours(12), interval: Duration.hours(1) },
-  { label: 'short lifetime', lifetime: Duration.minutes(30), interval: Duration.minutes(15) },
+  { label: 'defaults' },
+  { label: 'short lifetime', lifetime: Duration.minutes(30) },
+  { label: 'longest lifetime with a halved default', lifetime: Duration.minutes(119) },
   { label: 'long interval', lifetime: Duration.hours(12), interval: Duration.hours(11) },
-  { label: 'smallest margin at 12 h', lifetime: Duration.hours(12), interval: Duration.minutes(719) },
-  { label: 'smallest margin overall', lifetime: Duration.seconds(901), interval: Duration.minutes(15) },
-  { label: 'equal lifetime and interval', lifetime: Duration.minutes(15), interval: Duration.minutes(15) },
+  { label: 'smallest margin at 12 h', lifetime: Duration.hours(12), interval: Duration.minutes(715) },
+  { label: 'shortest lifetime, default interval', lifetime: Duration.minutes(20) },
+  { label: 'margin under 5 minutes', lifetime: Duration.hours(12), interval: Duration.minutes(719) },
+  { label: '15-minute lifetime (the API minimum)', lifetime: Duration.minutes(15), interval: Duration.minutes(15) },
 ];
+
+/** Seconds per unit of an EventBridge Scheduler rate expression. */
+const RATE_UNIT_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86400 };
 
 /** Park and Miller's minimal standard generator, so every run simulates the same day. */
 function random(seed: number): () => number {
@@ -60,13 +76,30 @@ function random(seed: number): () => number {
 interface Verdict {
   readonly accepted: boolean;
   readonly messages: string[];
+  /** Token lifetime in seconds that the synthesized function requests, set only when accepted. */
+  readonly lifetimeSeconds?: number;
+  /** Seconds between scheduled runs from the schedule's rate expression, set only when accepted. */
+  readonly intervalSeconds?: number;
 }
 
-/** Creates the construct with the setting and returns its error or its warnings. */
+/** Returns the seconds of a rate expression such as `rate(15 minutes)` or `rate(1 hour)`. */
+function rateSeconds(expression: string): number {
+  const match = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+  if (!match) {
+    throw new Error(`Invalid schedule expression: received "${expression}". Expected rate(<n> minutes|hours|days).`);
+  }
+  return Number(match[1]) * RATE_UNIT_SECONDS[match[2]];
+}
+
+/**
+ * Creates the construct with the setting and returns its error, or its warnings with the
+ * lifetime and interval that it synthesized.
+ */
 function constructVerdict(setting: Setting): Verdict {
   const stack = new Stack(new App(), 'Freshness');
+  let token: CodeArtifactTokenSecret;
   try {
-    new CodeArtifactTokenSecret(stack, 'Token', {
+    token = new CodeArtifactTokenSecret(stack, 'Token', {
       domain: 'bench',
       tokenLifetime: setting.lifetime,
       refreshInterval: setting.interval,
@@ -79,7 +112,24 @@ function constructVerdict(setting: Setting): Verdict {
     .flatMap((construct) => construct.node.metadata)
     .filter((entry) => entry.type === 'aws:cdk:warning')
     .map((entry) => String(entry.data));
-  return { accepted: true, messages: warnings };
+  const environment = stack.resolve((token.refreshFunction.node.defaultChild as CfnFunction).environment) as {
+    variables: Record<string, string>;
+  };
+  const expression = stack.resolve((token.schedule.node.defaultChild as CfnSchedule).scheduleExpression) as string;
+  return {
+    accepted: true,
+    messages: warnings,
+    lifetimeSeconds: Number(environment.variables[HandlerEnvironment.DURATION_SECONDS]),
+    intervalSeconds: rateSeconds(expression),
+  };
+}
+
+/** Describes the lifetime or interval: the value set, or the construct's default and its value. */
+function describeSetting(value: Duration | undefined, synthesizedSeconds: number | undefined): string {
+  if (value !== undefined) {
+    return value.toHumanString();
+  }
+  return synthesizedSeconds === undefined ? 'default' : `default (${Duration.seconds(synthesizedSeconds).toHumanString()})`;
 }
 
 interface Refresh {
@@ -146,8 +196,12 @@ function main(): void {
   const results = [];
   for (const setting of SETTINGS) {
     const verdict = constructVerdict(setting);
-    const lifetime = setting.lifetime.toSeconds();
-    const interval = setting.interval.toSeconds();
+    // A rejected setting has nothing synthesized, so the rule columns use the props as given.
+    const lifetime = verdict.lifetimeSeconds ?? setting.lifetime?.toSeconds();
+    const interval = verdict.intervalSeconds ?? setting.interval?.toSeconds();
+    if (lifetime === undefined || interval === undefined) {
+      throw new Error(`Setting "${setting.label}" was rejected, so it needs an explicit lifetime and interval.`);
+    }
     const ruleMargin = lifetime - interval;
     // The slowest case: a run delivered on time and fast, the next one late and slow.
     const ruleWorst = ruleMargin - MAX_DELIVERY_DELAY_SECONDS - (maxRefreshSeconds - MINT_SECONDS[0]);
@@ -159,8 +213,8 @@ function main(): void {
     };
     const normal = worst();
     const lost = worst(lostRunIndex);
-    // Warnings end with "[ack: <id>]"; the id names the warning in the table.
-    const warningIds = verdict.messages.map((message) => /\[ack: ([^\]]+)\]/.exec(message)?.[1] ?? message);
+    // Warnings end with "[ack: cdk-codeartifact-token-secret:<name>]", and the table shows the name.
+    const warningIds = verdict.messages.map((message) => /\[ack: (?:cdk-codeartifact-token-secret:)?([^\]]+)\]/.exec(message)?.[1] ?? message);
     const verdictText = verdict.accepted
       ? warningIds.length === 0
         ? 'accepted'
@@ -168,7 +222,7 @@ function main(): void {
       : `rejected: ${verdict.messages[0].split('. Allowed:')[0]}`;
     rows.push([
       setting.label,
-      `${setting.lifetime.toHumanString()} / ${setting.interval.toHumanString()}`,
+      `${describeSetting(setting.lifetime, verdict.lifetimeSeconds)} / ${describeSetting(setting.interval, verdict.intervalSeconds)}`,
       verdictText,
       showSeconds(ruleMargin),
       showSeconds(ruleWorst),
@@ -177,7 +231,7 @@ function main(): void {
       showSeconds(lifetime - 2 * interval),
       verdict.accepted ? showSeconds(lost.exact) : '–',
     ]);
-    results.push({ ...setting, lifetime, interval, verdict, ruleMargin, ruleWorst, normal, lost });
+    results.push({ label: setting.label, lifetime, interval, verdict, ruleMargin, ruleWorst, normal, lost });
   }
 
   console.log('## Freshness\n');

@@ -5,8 +5,8 @@
  * invocations in a row, then sends the same five HTTP requests as one refresh without the SDK.
  * The gap between a warm invocation and the raw requests is the handler's own overhead: the
  * SDK's signing, serialization and retries, Powertools' logging and the metric. The endpoints
- * also time their own handling of every request. The shipped bundle and the candidate bundle
- * of bench/bundle.ts run in turn.
+ * also time their own handling of every request. The shipped bundle and the CommonJS-first
+ * bundle of bench/bundle.ts (the one shipped before) run in turn.
  *
  * Run: npx ts-node --project bench/tsconfig.json bench/refresh.ts [processes, default 10] [warm invocations, default 50]
  */
@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   buildHandler,
+  COMMONJS_FIRST_ESBUILD_OPTIONS,
   compileChildScript,
   FAKE_ACCOUNT,
   FAKE_REGION,
@@ -22,7 +23,6 @@ import {
   machineReport,
   makeScratchDir,
   markdownTable,
-  MODULE_FIRST_ESBUILD_OPTIONS,
   nowMs,
   REPO_ROOT,
   runNode,
@@ -92,11 +92,11 @@ async function main(): Promise<void> {
     }
 
     const driver = compileChildScript('refresh-driver', scratch);
-    const candidate = path.join(scratch, 'module-first', 'index.js');
-    buildHandler(candidate, MODULE_FIRST_ESBUILD_OPTIONS);
+    const commonJsFirst = path.join(scratch, 'commonjs-first', 'index.js');
+    buildHandler(commonJsFirst, COMMONJS_FIRST_ESBUILD_OPTIONS);
     const bundles: BundleRuns[] = [
       { name: 'shipped', file: SHIPPED_BUNDLE },
-      { name: 'candidate: ESM entry points', file: candidate },
+      { name: 'before: CommonJS builds', file: commonJsFirst },
     ].map((bundle) => ({ ...bundle, results: [], stdoutBytes: 0, stdoutLines: 0, emfLines: 0, invocations: 0, metricNames: new Set() }));
 
     const resultFile = path.join(scratch, 'result.json');
@@ -158,7 +158,15 @@ async function main(): Promise<void> {
     });
 
     console.log('## Refresh against the local endpoints\n');
-    console.log(machineReport(['@aws-sdk/client-codeartifact', '@aws-sdk/client-secrets-manager', '@aws-lambda-powertools/logger', '@aws-lambda-powertools/metrics']));
+    console.log(
+      machineReport([
+        '@aws-sdk/client-codeartifact',
+        '@aws-sdk/client-secrets-manager',
+        '@aws-sdk/client-sts',
+        '@aws-lambda-powertools/logger',
+        '@aws-lambda-powertools/metrics',
+      ]),
+    );
     console.log(
       `\n${processes} processes per bundle, each: require, 1 cold invocation, ${warmInvocations} warm invocations, ` +
         `${warmInvocations} raw refreshes. Medians over all processes; p25–p75 in brackets.\n`,

@@ -135,18 +135,26 @@ export function readResult<T>(name: string): T | undefined {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as T) : undefined;
 }
 
-/** The esbuild settings of the projen `bundle` task, as `.projenrc.ts` sets them. */
+/**
+ * The esbuild settings of the projen `bundle` task, as `.projenrc.ts` sets them. With
+ * `mainFields` module first, esbuild bundles the ES module builds that packages publish under
+ * `module` and falls back to their CommonJS builds under `main`.
+ */
 export const SHIPPED_ESBUILD_OPTIONS: esbuild.BuildOptions = {
   bundle: true,
   platform: 'node',
   target: 'node24',
   minify: true,
+  mainFields: ['module', 'main'],
 };
 
-/** The shipped settings plus ES module entry points first, the candidate that bench/bundle.ts measures. */
-export const MODULE_FIRST_ESBUILD_OPTIONS: esbuild.BuildOptions = {
+/**
+ * The settings the bundle task used before it preferred ES module builds: esbuild's default
+ * for platform node, `main` before `module`, so packages' CommonJS builds are bundled.
+ */
+export const COMMONJS_FIRST_ESBUILD_OPTIONS: esbuild.BuildOptions = {
   ...SHIPPED_ESBUILD_OPTIONS,
-  mainFields: ['module', 'main'],
+  mainFields: ['main', 'module'],
 };
 
 /** Bundles the handler with the given esbuild options into `outfile` and returns esbuild's metafile. */
@@ -196,6 +204,7 @@ export function handlerEnvironment(endpointUrl: string, extra: Record<string, st
     AWS_ENDPOINT_URL: endpointUrl,
     AWS_ENDPOINT_URL_CODEARTIFACT: endpointUrl,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpointUrl,
+    AWS_ENDPOINT_URL_STS: endpointUrl,
     AWS_ACCESS_KEY_ID: 'AKIDBENCHMARKFAKEKEY',
     AWS_SECRET_ACCESS_KEY: 'benchmark-fake-secret-access-key-not-valid',
     AWS_SESSION_TOKEN: 'benchmark-fake-session-token',
