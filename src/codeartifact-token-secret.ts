@@ -53,9 +53,9 @@ export interface CodeArtifactTokenSecretProps {
    * Name of the CodeArtifact domain.
    *
    * 2 to 50 characters: a lowercase letter, then lowercase letters, digits or hyphens, ending
-   * with a letter or digit. A CloudFormation reference, such as the `attrName` of a
-   * `CfnDomain` in the same stack, is checked by the function when it runs; referencing the
-   * domain that way also makes the first refresh wait until the domain exists.
+   * with a letter or digit. The function checks a CloudFormation reference, such as the
+   * `attrName` of a `CfnDomain` in the same stack, when it runs. Referencing the domain that way
+   * also makes the first refresh wait until the domain exists.
    *
    * @see https://docs.aws.amazon.com/codeartifact/latest/APIReference/API_GetAuthorizationToken.html
    */
@@ -99,9 +99,10 @@ export interface CodeArtifactTokenSecretProps {
   /**
    * Time between two refreshes.
    *
-   * Whole minutes, at least 15 minutes (every refresh adds a secret version, and Secrets
-   * Manager keeps those younger than 24 hours up to a quota of about 100), at most 12 hours,
-   * and at least 5 minutes shorter than `tokenLifetime`, since a scheduled run can start late. A token read at any moment then has at least
+   * Whole minutes from 15 minutes to 12 hours, and at least 5 minutes shorter than
+   * `tokenLifetime` because a scheduled run can start late. The minimum exists because every
+   * refresh adds a secret version, and Secrets Manager keeps those younger than 24 hours up to a
+   * quota of about 100. A token read at any moment then has at least
    * `tokenLifetime - refreshInterval` left. The construct warns when that margin is under an
    * hour.
    *
@@ -144,7 +145,7 @@ export interface CodeArtifactTokenSecretProps {
    * Role that mints the token instead of the function's own role.
    *
    * The function assumes it for each refresh, so the token carries exactly this role's
-   * permissions and the function's role holds none of CodeArtifact's. The construct attaches
+   * permissions and the function's role has none of CodeArtifact's. The construct attaches
    * the permissions the props imply to this role (unless it was imported as immutable) and,
    * for a `Role` of this app, lets the function's role assume it. An imported role must
    * already trust the function's role and hold those permissions.
@@ -227,12 +228,12 @@ export interface CodeArtifactTokenSecretProps {
  * A Lambda function mints a token with `GetAuthorizationToken`, stores it with its expiration
  * as JSON in the secret (keys in `SecretField`), then tags the secret with the expiration
  * (`SecretTag.EXPIRATION`). EventBridge Scheduler runs it every `refreshInterval`, and a
- * custom resource runs it once during deployment, so the secret holds a token before any
+ * custom resource runs it once during deployment, so the secret contains a token before any
  * consumer in the stack starts and a wrong setup fails the deployment with the AWS error.
  * Two alarms watch it: one for failed refreshes, one for a stored token close to expiry.
  */
 export class CodeArtifactTokenSecret extends Construct {
-  /** The secret that holds the token. Its value is JSON with the keys of `SecretField`. */
+  /** The secret that contains the token. Its value is JSON with the keys of `SecretField`. */
   public readonly secret: secretsmanager.ISecret;
 
   /** The function that refreshes the token. */
@@ -540,7 +541,7 @@ export class CodeArtifactTokenSecret extends Construct {
     );
   }
 
-  /** Returns the field, or the token's key by default, after checking that the secret holds it. */
+  /** Returns the field, or the token's key by default, after checking that the secret contains it. */
   private checkedField(method: string, field: string | undefined): string {
     const key = field ?? SecretField.TOKEN;
     if (!Token.isUnresolved(key) && !this.secretKeys.includes(key)) {

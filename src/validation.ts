@@ -20,7 +20,7 @@ import { TokenRepository } from './repositories';
  */
 export const MIN_REFRESH_INTERVAL = Duration.minutes(15);
 
-/** Longest refresh interval: no token lives longer than 12 hours. */
+/** Maximum refresh interval, because no token lives longer than 12 hours. */
 export const MAX_REFRESH_INTERVAL = Duration.seconds(MAX_DURATION_SECONDS);
 
 /** Below this gap between token lifetime and refresh interval, the construct warns. */
@@ -37,7 +37,7 @@ export const MIN_MARGIN = Duration.minutes(5);
 const REPOSITORY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
 
 /**
- * Most repositories per token. Each adds two or three repository ARNs to the minting role's
+ * Maximum number of repositories per token. Each adds two or three repository ARNs to the minting role's
  * policy, and IAM allows 10,240 characters of inline policy per role.
  */
 export const MAX_REPOSITORIES = 20;

@@ -17,16 +17,16 @@ export const SERVICE_NAME = 'codeartifact-token-refresher';
 /** Time kept back from the refresh for logging, the metric and the CloudFormation response. */
 const RESERVED_MILLIS = 7000;
 
-/** Longest wait for the stored token's expiry after a failure, inside the reserved time. */
+/** Maximum wait for the stored token's expiry after a failure, inside the reserved time. */
 const STORED_EXPIRY_MILLIS = 2000;
 
-/** Longest wait for CloudFormation to accept a response, inside the reserved time. */
+/** Maximum wait for CloudFormation to accept a response, inside the reserved time. */
 const RESPONSE_MILLIS = 4000;
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
 
-/** What a successful invocation returns; it never contains the token. */
+/** Result of a successful invocation, without the token. */
 export interface HandlerResult {
   readonly versionId: string;
   readonly expiration: string;

@@ -69,9 +69,9 @@ export interface RefreshOptions {
  *
  * The value is written before the tag, so a failure in between leaves a tag that understates
  * the stored token's expiry. When another refresh stores a version at the same time, the tag
- * is written only while this version is AWSCURRENT, and put back to its earlier value if a
- * newer version appeared while tagging, so the tag never claims a later expiry than the stored
- * token has.
+ * is written only while this version is AWSCURRENT. If a newer version appeared while tagging,
+ * the tag is put back to its earlier value, so with two concurrent refreshes it never claims a
+ * later expiry than the stored token has.
  */
 export async function refreshToken(
   config: RefresherConfig,
@@ -194,7 +194,7 @@ export async function refreshToken(
     // which can exceed the current token's expiry by the seconds between their mints.
     // A newer version landed while tagging, and its own tag may already be written. Putting
     // back the tag read before it keeps the tag at or below the newer token's expiry; with no
-    // earlier tag, the epoch says "expired" until the next refresh tags the secret again.
+    // earlier tag, the epoch marks the token as expired until the next refresh tags the secret again.
     await tag(before.expiryTag ?? UNKNOWN_EXPIRY);
     return { versionId, expiration, tagged: false };
   }
