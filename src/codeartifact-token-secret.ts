@@ -30,6 +30,7 @@ import {
   PLACEHOLDER_SECRET_VALUE,
   REMAINING_VALIDITY_METRIC,
   SECRET_ARN_DIMENSION,
+  SERVICE_NAME,
 } from './internal/handler-environment';
 import { mintingStatements, secretWriteStatements } from './permissions';
 import { EndpointType, TokenRepository } from './repositories';
@@ -39,8 +40,6 @@ import { COMFORTABLE_MARGIN, resolveProps } from './validation';
 /** Prefix of the ids of this library's warnings, for `Annotations.acknowledgeWarning`. */
 const WARNING_PREFIX = 'cdk-codeartifact-token-secret';
 
-/** Powertools service name that the handler sets; part of the metric's dimensions. */
-const HANDLER_SERVICE_NAME = 'codeartifact-token-refresher';
 
 /** Path of the prebuilt handler bundle, one level above both `src/` and `lib/`. */
 const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', 'assets', 'lambda', 'refresh-token', 'index');
@@ -335,10 +334,12 @@ export class CodeArtifactTokenSecret extends Construct {
         [HandlerEnvironment.DOMAIN_REGION]: domainRegion,
         [HandlerEnvironment.DURATION_SECONDS]: tokenLifetime.toSeconds().toString(),
         [HandlerEnvironment.SECRET_ARN]: secret.secretArn,
+        [HandlerEnvironment.REFRESH_INTERVAL_SECONDS]: refreshInterval.toSeconds().toString(),
         ...this.settingsEnvironment(props),
       },
-      // Scheduled runs that fail are retried twice by Lambda, then kept in the queue.
-      retryAttempts: 2,
+      // A failed scheduled run goes to the queue and the next run tries again. Lambda's own
+      // retries would mint and write a new version each time, even when only the tag failed.
+      retryAttempts: 0,
       onFailure: new destinations.SqsDestination(deadLetterQueue),
     });
     this.refreshFunction = refreshFunction;
@@ -410,6 +411,9 @@ export class CodeArtifactTokenSecret extends Construct {
         AllowPublish: String(props.allowPublish === true),
         EndpointType: props.endpointType ?? EndpointType.IPV4,
         MintingRoleArn: this.mintingRole?.roleArn ?? '',
+        // A replaced secret starts with the placeholder, so a new ARN runs the refresh again.
+        SecretArn: secret.secretArn,
+        EncryptionKeyArn: props.encryptionKey?.keyArn ?? '',
       },
     });
     initialRefresh.node.addDependency(policy, ...mintingPolicies);
@@ -673,7 +677,7 @@ export class CodeArtifactTokenSecret extends Construct {
     const remainingValidity = new cloudwatch.Metric({
       namespace: METRIC_NAMESPACE,
       metricName: REMAINING_VALIDITY_METRIC,
-      dimensionsMap: { [SECRET_ARN_DIMENSION]: secret.secretArn, service: HANDLER_SERVICE_NAME },
+      dimensionsMap: { [SECRET_ARN_DIMENSION]: secret.secretArn, service: SERVICE_NAME },
       statistic: cloudwatch.Stats.MINIMUM,
       period: refreshInterval,
       unit: cloudwatch.Unit.SECONDS,

@@ -51,21 +51,16 @@ export function mintingStatements(stack: Stack, permissions: MintingPermissions)
       resources: ['*'],
       conditions: { StringEquals: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },
     }),
+    // Publishing shares the statement, so each repository ARN appears once: IAM limits a
+    // role's inline policies to 10,240 characters.
     new iam.PolicyStatement({
-      sid: 'ReadRepositoriesWithToken',
-      actions: ['codeartifact:ReadFromRepository'],
+      sid: permissions.allowPublish ? 'ReadAndPublishWithToken' : 'ReadRepositoriesWithToken',
+      actions: permissions.allowPublish
+        ? ['codeartifact:ReadFromRepository', 'codeartifact:PublishPackageVersion', 'codeartifact:PutPackageMetadata']
+        : ['codeartifact:ReadFromRepository'],
       resources: repositoryArns,
     }),
   ];
-  if (permissions.allowPublish) {
-    statements.push(
-      new iam.PolicyStatement({
-        sid: 'PublishToRepositoriesWithToken',
-        actions: ['codeartifact:PublishPackageVersion', 'codeartifact:PutPackageMetadata'],
-        resources: repositoryArns,
-      }),
-    );
-  }
   if (endpointArns.length > 0) {
     statements.push(
       new iam.PolicyStatement({

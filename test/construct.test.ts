@@ -96,7 +96,7 @@ describe('defaults', () => {
 
   test('failed runs go to the queue', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      MaximumRetryAttempts: 2,
+      MaximumRetryAttempts: 0,
       DestinationConfig: {
         OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TokenDeadLetterQueue'), 'Arn'] } },
       },
@@ -119,6 +119,8 @@ describe('defaults', () => {
       AllowPublish: 'false',
       EndpointType: 'ipv4',
       MintingRoleArn: '',
+      SecretArn: { Ref: expect.stringMatching(/^TokenSecret/) },
+      EncryptionKeyArn: '',
     });
     expect(refresh.DependsOn).toEqual([expect.stringMatching(/^TokenRefreshPolicy/)]);
   });
@@ -360,9 +362,9 @@ describe('props', () => {
     const { template } = stackWith({ repositories: [{ repositoryName: 'npm-store' }], allowPublish: true });
 
     expect(refreshPolicyStatements(template())).toContainEqual({
-      Sid: 'PublishToRepositoriesWithToken',
+      Sid: 'ReadAndPublishWithToken',
       Effect: 'Allow',
-      Action: ['codeartifact:PublishPackageVersion', 'codeartifact:PutPackageMetadata'],
+      Action: ['codeartifact:ReadFromRepository', 'codeartifact:PublishPackageVersion', 'codeartifact:PutPackageMetadata'],
       Resource: arn('codeartifact', ACCOUNT, 'repository/my-domain/npm-store'),
     });
   });

@@ -19,6 +19,8 @@ export const HandlerEnvironment = {
   ENDPOINT_TYPE: 'CODEARTIFACT_ENDPOINT_TYPE',
   /** ARN of the role that mints the token; unset when the function's own role mints it. */
   MINTING_ROLE_ARN: 'CODEARTIFACT_MINTING_ROLE_ARN',
+  /** Seconds between scheduled refreshes, to check a token lifetime that was a reference. */
+  REFRESH_INTERVAL_SECONDS: 'TOKEN_REFRESH_INTERVAL_SECONDS',
 } as const;
 
 /** One entry of the `REPOSITORIES` variable. */
@@ -26,6 +28,9 @@ export interface RepositorySettingsRequest {
   readonly name: string;
   readonly format: string;
 }
+
+/** Powertools service name of the refresher: the `service` key of its logs and a metric dimension. */
+export const SERVICE_NAME = 'codeartifact-token-refresher';
 
 /** CloudWatch namespace of the metrics that the refresher publishes. */
 export const METRIC_NAMESPACE = 'CodeArtifactTokenSecret';
