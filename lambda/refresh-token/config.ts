@@ -25,6 +25,12 @@ export interface RefresherConfig {
   readonly mintingRoleArn?: string;
 }
 
+/** Shortest refresh interval that the construct allows. */
+const MIN_REFRESH_INTERVAL_SECONDS = 900;
+
+/** Validity a token must keep beyond the next scheduled refresh, as the construct requires. */
+const MIN_MARGIN_SECONDS = 300;
+
 const SECRET_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$/;
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/;
 const REPOSITORY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
@@ -81,9 +87,41 @@ export function readConfig(env: NodeJS.ProcessEnv): RefresherConfig {
   if (mintingRoleArn !== undefined && !ROLE_ARN_PATTERN.test(mintingRoleArn)) {
     throw invalid(HandlerEnvironment.MINTING_ROLE_ARN, mintingRoleArn, 'the ARN of an IAM role');
   }
+  checkLifetimeAgainstSchedule(env, durationSeconds, mintingRoleArn);
 
   const repositories = readRepositories(env[HandlerEnvironment.REPOSITORIES]);
   return { domain, domainOwner, domainRegion, durationSeconds, secretArn, repositories, endpointType, mintingRoleArn };
+}
+
+/**
+ * Repeats the construct's checks of the token lifetime against the schedule, for a lifetime
+ * that was a CloudFormation reference at synth time.
+ */
+function checkLifetimeAgainstSchedule(env: NodeJS.ProcessEnv, durationSeconds: number, mintingRoleArn?: string): void {
+  const durationText = String(durationSeconds);
+  if (durationSeconds === 0 && mintingRoleArn !== undefined) {
+    throw invalid(
+      HandlerEnvironment.DURATION_SECONDS,
+      durationText,
+      'a lifetime above 0 with a minting role, because a token of lifetime 0 expires with the 15-minute role session',
+    );
+  }
+  const intervalText = env[HandlerEnvironment.REFRESH_INTERVAL_SECONDS];
+  if (intervalText === undefined || intervalText === '') {
+    return;
+  }
+  const intervalSeconds = Number(intervalText);
+  if (!/^[0-9]+$/.test(intervalText) || intervalSeconds < MIN_REFRESH_INTERVAL_SECONDS) {
+    throw invalid(HandlerEnvironment.REFRESH_INTERVAL_SECONDS, intervalText, 'whole seconds, at least 900');
+  }
+  if (durationSeconds !== 0 && durationSeconds < intervalSeconds + MIN_MARGIN_SECONDS) {
+    throw invalid(
+      HandlerEnvironment.DURATION_SECONDS,
+      durationText,
+      `0, or at least ${intervalSeconds + MIN_MARGIN_SECONDS} seconds: the refresh interval of ${intervalSeconds} ` +
+        `seconds plus ${MIN_MARGIN_SECONDS} seconds, so a token outlives the next refresh`,
+    );
+  }
 }
 
 function readRepositories(text: string | undefined): RepositorySettingsRequest[] {

@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { retryOn } from './retry';
 
 /** Session name of the minting role, visible in CloudTrail next to each token it mints. */
 export const MINTING_SESSION_NAME = 'codeartifact-token-refresher';
@@ -31,19 +32,9 @@ export async function assumeMintingRole(
     RoleSessionName: MINTING_SESSION_NAME,
     DurationSeconds: SESSION_SECONDS,
   });
-  let response;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      response = await sts.send(request, { abortSignal });
-      break;
-    } catch (error) {
-      const delay = ASSUME_ROLE_RETRY_DELAYS[attempt];
-      if (!(error instanceof Error) || error.name !== 'AccessDenied' || delay === undefined || abortSignal.aborted) {
-        throw error;
-      }
-      await sleep(delay, abortSignal);
-    }
-  }
+  const response = await retryOn(['AccessDenied'], ASSUME_ROLE_RETRY_DELAYS, abortSignal, () =>
+    sts.send(request, { abortSignal }),
+  );
   const credentials = response.Credentials;
   if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken) {
     return undefined;
@@ -56,14 +47,3 @@ export async function assumeMintingRole(
   };
 }
 
-function sleep(millis: number, abortSignal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const wake = () => {
-      clearTimeout(timer);
-      abortSignal.removeEventListener('abort', wake);
-      resolve();
-    };
-    const timer = setTimeout(wake, millis);
-    abortSignal.addEventListener('abort', wake, { once: true });
-  });
-}

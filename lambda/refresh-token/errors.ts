@@ -97,7 +97,7 @@ export function describeStoredState(stored: StoredState): string {
     case 'unchanged':
       return 'Nothing was written; the previous token stays current.';
     case 'value-written-tag-stale':
-      return 'The new token is stored, but the expiry tag still shows an earlier expiry.';
+      return 'The new token is stored, but the expiry tag may still show an earlier expiry.';
     case 'value-maybe-written-tag-stale':
       return 'The new token may have been stored before the failure; either way the expiry tag still shows an earlier expiry.';
   }

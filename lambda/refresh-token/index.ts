@@ -6,13 +6,13 @@ import { readConfig, RefresherConfig } from './config';
 import { RefreshError } from './errors';
 import { readStoredExpiry, refreshClients, refreshToken, RefreshResult } from './refresh';
 import {
+  SERVICE_NAME,
   METRIC_NAMESPACE,
   REMAINING_VALIDITY_METRIC,
   SECRET_ARN_DIMENSION,
 } from '../../src/internal/handler-environment';
 
-/** Powertools service name, the `service` key of every log line and metric. */
-export const SERVICE_NAME = 'codeartifact-token-refresher';
+export { SERVICE_NAME };
 
 /** Time kept back from the refresh for logging, the metric and the CloudFormation response. */
 const RESERVED_MILLIS = 7000;
@@ -58,6 +58,7 @@ export async function handler(event: unknown, context: Context): Promise<Handler
     const result = await refreshToken(config, clientsFor(config), {
       abortSignal: controller.signal,
       functionAccount: accountOf(context.invokedFunctionArn),
+      waitForPermissions: request !== undefined,
     });
     logSuccess(config, result, trigger);
     publishRemainingValidity(config.secretArn, new Date(result.expiration));

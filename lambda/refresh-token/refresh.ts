@@ -17,6 +17,7 @@ import {
   summarizeAwsError,
 } from './errors';
 import { CODEARTIFACT_USERNAME, fetchRepositoryEndpoint, packageSettings, RepositoryEndpoint } from './package-settings';
+import { retryOn } from './retry';
 import { SecretField, SecretTag } from '../../src/secret-fields';
 
 /**
@@ -62,7 +63,15 @@ export interface RefreshOptions {
   readonly functionAccount?: string;
   /** Clock, in milliseconds since the epoch. */
   readonly now?: () => number;
+  /**
+   * Retries AccessDenied from CodeArtifact, for a deployment that has just created or changed
+   * the permissions, which IAM applies only after a few seconds.
+   */
+  readonly waitForPermissions?: boolean;
 }
+
+/** Waits before each retry of an AccessDenied during a deployment, in milliseconds. */
+export const PERMISSION_RETRY_DELAYS = [1000, 2000, 4000];
 
 /**
  * Mints a CodeArtifact token and stores it, then tags the secret with its expiration.
@@ -110,14 +119,20 @@ export async function refreshToken(
     codeartifact = new CodeartifactClient({ region: config.domainRegion, credentials });
   }
 
+  const permissionDelays = options.waitForPermissions ? PERMISSION_RETRY_DELAYS : [];
+  const whilePermissionsPropagate = <T>(send: () => Promise<T>) =>
+    retryOn(['AccessDeniedException'], permissionDelays, options.abortSignal, send);
+
   const minted = await call('GetAuthorizationToken', () =>
-    codeartifact.send(
-      new GetAuthorizationTokenCommand({
-        domain: config.domain,
-        domainOwner: config.domainOwner,
-        durationSeconds: config.durationSeconds,
-      }),
-      { abortSignal: options.abortSignal },
+    whilePermissionsPropagate(() =>
+      codeartifact.send(
+        new GetAuthorizationTokenCommand({
+          domain: config.domain,
+          domainOwner: config.domainOwner,
+          durationSeconds: config.durationSeconds,
+        }),
+        { abortSignal: options.abortSignal },
+      ),
     ),
   );
   token = minted.authorizationToken;
@@ -129,7 +144,7 @@ export async function refreshToken(
     const target = `repository "${repository.name}" (${repository.format}) of domain "${config.domain}"`;
     const endpoint = await call(
       'GetRepositoryEndpoint',
-      () => fetchRepositoryEndpoint(codeartifact, config, repository, options.abortSignal),
+      () => whilePermissionsPropagate(() => fetchRepositoryEndpoint(codeartifact, config, repository, options.abortSignal)),
       target,
     );
     if (endpoint === undefined) {
@@ -247,9 +262,6 @@ function toRefreshError(
   redact: (text: string) => string,
   target?: string,
 ): RefreshError {
-  if (error instanceof RefreshError) {
-    return error;
-  }
   const aws = summarizeAwsError(error, redact);
   if (options.abortSignal.aborted) {
     return new RefreshError(

@@ -40,6 +40,36 @@ describe('readConfig', () => {
     });
   });
 
+  test.each<[string, Record<string, string>, string]>([
+    [
+      'lifetime shorter than interval plus margin',
+      { [HandlerEnvironment.DURATION_SECONDS]: '3600', [HandlerEnvironment.REFRESH_INTERVAL_SECONDS]: '3600' },
+      'Invalid TOKEN_DURATION_SECONDS: received "3600". Allowed: 0, or at least 3900 seconds',
+    ],
+    [
+      'lifetime 0 with a minting role',
+      { [HandlerEnvironment.DURATION_SECONDS]: '0', [HandlerEnvironment.MINTING_ROLE_ARN]: MINTING_ROLE_ARN },
+      'Invalid TOKEN_DURATION_SECONDS: received "0". Allowed: a lifetime above 0 with a minting role',
+    ],
+    [
+      'interval under 15 minutes',
+      { [HandlerEnvironment.REFRESH_INTERVAL_SECONDS]: '600' },
+      'Invalid TOKEN_REFRESH_INTERVAL_SECONDS: received "600". Allowed: whole seconds, at least 900.',
+    ],
+  ])('rejects %s', (_case, overrides, message) => {
+    expect(() => readConfig({ ...constructEnvironment(), ...overrides })).toThrow(message);
+  });
+
+  test('accepts lifetime at the margin', () => {
+    const env = {
+      ...constructEnvironment(),
+      [HandlerEnvironment.DURATION_SECONDS]: '3900',
+      [HandlerEnvironment.REFRESH_INTERVAL_SECONDS]: '3600',
+    };
+
+    expect(readConfig(env).durationSeconds).toBe(3900);
+  });
+
   test('falls back to AWS_REGION', () => {
     const env = { ...constructEnvironment(), [HandlerEnvironment.DOMAIN_REGION]: undefined, AWS_REGION: 'us-east-2' };
 
@@ -68,7 +98,10 @@ describe('readConfig', () => {
     [HandlerEnvironment.MINTING_ROLE_ARN, 'arn:aws:iam::111122223333:role/service-role/codeartifact-minter'],
     [HandlerEnvironment.MINTING_ROLE_ARN, 'arn:aws-cn:iam::111122223333:role/codeartifact-minter'],
   ])('accepts %s=%s', (name, value) => {
-    expect(() => readConfig({ ...constructEnvironment(), [name]: value })).not.toThrow();
+    // Without the interval variable, a 900-second lifetime is checked against the API range alone.
+    const env = { ...constructEnvironment(), [HandlerEnvironment.REFRESH_INTERVAL_SECONDS]: undefined, [name]: value };
+
+    expect(() => readConfig(env)).not.toThrow();
   });
 });
 

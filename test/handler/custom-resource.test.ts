@@ -21,6 +21,8 @@ import {
 import { handler } from '../../lambda/refresh-token/index';
 import { HandlerEnvironment } from '../../src/internal/handler-environment';
 
+// A CloudFormation request retries AccessDenied for 7 seconds while IAM applies new permissions.
+jest.setTimeout(20_000);
 setUpHandlerTests();
 
 let token: string;
@@ -92,7 +94,32 @@ describe.each(['Create', 'Update'] as const)('%s request', (requestType) => {
     expect(response.Reason).toContain('GetAuthorizationToken failed');
     expect(response.Reason).toContain('AccessDeniedException');
     expect(response.Data).toStrictEqual({});
+    // Four attempts, because IAM may not have applied the deployment's new permissions yet.
+    expect(codeartifact).toHaveReceivedCommandTimes(GetAuthorizationTokenCommand, 4);
   });
+
+  test('waits for new permissions', async () => {
+    codeartifact
+      .on(GetAuthorizationTokenCommand)
+      .rejectsOnce(awsError(AccessDeniedException, 'User is not authorized.'))
+      .rejectsOnce(awsError(AccessDeniedException, 'User is not authorized.'))
+      .resolves({ authorizationToken: token, expiration: EXPIRATION });
+
+    await handler(customResourceEvent(requestType), fakeContext());
+
+    expect(sentResponses(fetchMock)[0].Status).toBe('SUCCESS');
+    expect(codeartifact).toHaveReceivedCommandTimes(GetAuthorizationTokenCommand, 3);
+  });
+});
+
+test('scheduled run does not wait for permissions', async () => {
+  codeartifact.on(GetAuthorizationTokenCommand).rejects(awsError(AccessDeniedException, 'User is not authorized.'));
+
+  await expect(handler({ source: 'cdk-codeartifact-token-secret.schedule' }, fakeContext())).rejects.toThrow(
+    /AccessDeniedException/,
+  );
+
+  expect(codeartifact).toHaveReceivedCommandTimes(GetAuthorizationTokenCommand, 1);
 });
 
 describe('invalid configuration', () => {

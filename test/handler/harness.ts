@@ -55,6 +55,7 @@ export function constructEnvironment(): Record<string, string> {
     [HandlerEnvironment.DOMAIN_REGION]: REGION,
     [HandlerEnvironment.DURATION_SECONDS]: String(DURATION_SECONDS),
     [HandlerEnvironment.SECRET_ARN]: SECRET_ARN,
+    [HandlerEnvironment.REFRESH_INTERVAL_SECONDS]: '3600',
     AWS_REGION: REGION,
   };
 }

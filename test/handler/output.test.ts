@@ -53,6 +53,9 @@ import {
   SECRET_ARN_DIMENSION,
 } from '../../src/internal/handler-environment';
 
+
+// A CloudFormation request retries AccessDenied for 7 seconds while IAM applies new permissions.
+jest.setTimeout(20_000);
 setUpHandlerTests();
 
 let token: string;

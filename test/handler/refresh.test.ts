@@ -237,7 +237,7 @@ describe('errors', () => {
 
     expect(error.message).toContain(`TagResource failed for secret ${SECRET_ARN}`);
     expect(error.message).toContain('InvalidRequestException');
-    expect(error.message).toContain('The new token is stored, but the expiry tag still shows an earlier expiry.');
+    expect(error.message).toContain('The new token is stored, but the expiry tag may still show an earlier expiry.');
     expect((error as RefreshError).stored).toBe('value-written-tag-stale');
   });
 
