@@ -835,7 +835,7 @@ describe('validation', () => {
     ['secretName with spaces', { secretName: 'my token!' }, /^Invalid secretName: received "my token!"\. Allowed: 1 to 512 letters, digits and the characters/],
     ['empty secretName', { secretName: '' }, /^Invalid secretName: received ""\./],
     ['mintingRoleName with spaces', { createMintingRole: true, mintingRoleName: 'bad name!' }, /^Invalid mintingRoleName: received "bad name!"\. Allowed: 1 to 64 letters/],
-    ['21 repositories', { repositories: Array.from({ length: 21 }, (_, i) => ({ repositoryName: `repo-${i}` })) }, /^Invalid repositories: received 21 repositories\. Allowed: at most 20/],
+    ['16 repositories', { repositories: Array.from({ length: 16 }, (_, i) => ({ repositoryName: `repo-${i}` })) }, /^Invalid repositories: received 16 repositories\. Allowed: at most 15/],
     ['repository without a name', { repositories: [{} as never] }, /^Invalid repositories: received an entry without a repositoryName\./],
     ['threshold of 12 hours with lifetime 0', { tokenLifetime: Duration.seconds(0), refreshInterval: Duration.hours(1), expiryAlarmThreshold: Duration.hours(20) }, /^Invalid expiryAlarmThreshold: received Duration\.hours\(20\) \(20 hours\)\. Allowed: less than 12 hours/],
     ['an alias as key', { encryptionKey: kms.Alias.fromAliasName(new Stack(), 'Alias', 'alias/builds') }, /^Invalid encryptionKey: received a KMS alias\. Allowed: the key itself/],
