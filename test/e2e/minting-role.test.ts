@@ -4,7 +4,7 @@ import { FAKE_ACCOUNT, FAKE_REGION } from './harness/deployment';
 import { SCHEDULED_EVENT } from './harness/invoke';
 import { Scenario, ScenarioOptions } from './harness/scenario';
 import { ShippedPackage, shippedPackage } from './harness/shipped-package';
-import { AuthorizationRequest, isAllowed, PolicyStatement } from './local-aws/iam';
+import { AuthorizationRequest, isAllowed, withoutStatement } from './local-aws/iam';
 import { AWSPREVIOUS } from './local-aws/secrets-manager';
 import { awsErrorReply } from './local-aws/server';
 
@@ -27,16 +27,6 @@ afterEach(async () => {
   scenario = undefined;
 });
 
-/** Removes the statement with this Sid from a policy. */
-function withoutStatement(sid: string): (statements: PolicyStatement[]) => PolicyStatement[] {
-  return (statements) => {
-    const remaining = statements.filter((statement) => statement.Sid !== sid);
-    if (remaining.length === statements.length) {
-      throw new Error(`The policy has no statement ${sid}.`);
-    }
-    return remaining;
-  };
-}
 
 describe('minting role', () => {
   test('mints with the assumed role', async () => {

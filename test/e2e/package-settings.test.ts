@@ -4,7 +4,7 @@ import { FAKE_ACCOUNT, FAKE_REGION } from './harness/deployment';
 import { SCHEDULED_EVENT } from './harness/invoke';
 import { Scenario } from './harness/scenario';
 import { ShippedPackage, shippedPackage } from './harness/shipped-package';
-import type { PolicyStatement } from './local-aws/iam';
+import { withoutStatement } from './local-aws/iam';
 
 const PREPARE_TIMEOUT_MILLIS = 120_000;
 const TEST_TIMEOUT_MILLIS = 30_000;
@@ -49,16 +49,6 @@ function endpointRequests(current: Scenario): Array<Record<string, string>> {
     .sort((left, right) => left.repository.localeCompare(right.repository));
 }
 
-/** Removes the statement with this Sid from a policy. */
-function withoutStatement(sid: string): (statements: PolicyStatement[]) => PolicyStatement[] {
-  return (statements) => {
-    const remaining = statements.filter((statement) => statement.Sid !== sid);
-    if (remaining.length === statements.length) {
-      throw new Error(`The policy has no statement ${sid}.`);
-    }
-    return remaining;
-  };
-}
 
 describe('ready-made settings', () => {
   test('stores settings for each format', async () => {

@@ -3,7 +3,7 @@ import { FAKE_ACCOUNT } from './harness/deployment';
 import { SCHEDULED_EVENT } from './harness/invoke';
 import { PREVIOUS_TOKEN_VALIDITY_MILLIS, Scenario } from './harness/scenario';
 import { ShippedPackage, shippedPackage } from './harness/shipped-package';
-import type { PolicyStatement } from './local-aws/iam';
+import { withoutStatement } from './local-aws/iam';
 import { epochSeconds, HttpReply } from './local-aws/protocol';
 import { MAX_VERSIONS } from './local-aws/secrets-manager';
 import { awsErrorReply } from './local-aws/server';
@@ -24,16 +24,6 @@ afterEach(async () => {
   scenario = undefined;
 });
 
-/** Removes the statement with this Sid from the role's policy. */
-function withoutStatement(sid: string): (statements: PolicyStatement[]) => PolicyStatement[] {
-  return (statements) => {
-    const remaining = statements.filter((statement) => statement.Sid !== sid);
-    if (remaining.length === statements.length) {
-      throw new Error(`The role's policy has no statement ${sid}.`);
-    }
-    return remaining;
-  };
-}
 
 describe('AWS errors', () => {
   test('persistent throttling writes nothing', async () => {

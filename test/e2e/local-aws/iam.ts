@@ -157,3 +157,17 @@ export function authorize(principal: Principal, request: AuthorizationRequest): 
       `because no identity-based policy allows the ${request.action} action`,
   );
 }
+
+/**
+ * Returns a policy edit that removes the statement with this Sid, for tests that take one
+ * permission away. Throws when the policy has no such statement, so a renamed Sid fails loudly.
+ */
+export function withoutStatement(sid: string): (statements: PolicyStatement[]) => PolicyStatement[] {
+  return (statements) => {
+    const remaining = statements.filter((statement) => statement.Sid !== sid);
+    if (remaining.length === statements.length) {
+      throw new Error(`The policy has no statement ${sid}.`);
+    }
+    return remaining;
+  };
+}
