@@ -80,8 +80,8 @@ project.bundler.addBundle('lambda/refresh-token/index.ts', {
   sourcemap: false,
 });
 
-// Type-checked folders outside src/ and test/, each with a tsconfig of its own so eslint
-// and ts-node find one; none of them is compiled into lib/.
+// Type-checked folders outside src/ and test/. Each gets a tsconfig of its own, so eslint
+// and ts-node find one, and none of them is compiled into lib/.
 for (const folder of ['lambda', 'examples', 'bench']) {
   new JsonFile(project, `${folder}/tsconfig.json`, {
     obj: {

@@ -179,16 +179,16 @@ async function main(): Promise<void> {
     );
 
     // Per-token figures come from 1 and 33 tokens, the maximum that CloudFormation accepts in one stack.
-    const one = facts.get(1)!;
-    const most = facts.get(33)!;
+    const singleToken = facts.get(1)!;
+    const largestAccepted = facts.get(33)!;
     const span = 33 - 1;
-    const perTokenBytes = (most.templateBytes - one.templateBytes) / span;
-    const perTokenResources = (most.resources - one.resources) / span;
+    const perTokenBytes = (largestAccepted.templateBytes - singleToken.templateBytes) / span;
+    const perTokenResources = (largestAccepted.resources - singleToken.resources) / span;
     const constructAndSynth = (tokens: number, validation: 'default' | 'off') => median(tokens, validation, (s) => s.synthMs + s.constructMs);
     const perTokenSynthMs = (constructAndSynth(33, 'default') - constructAndSynth(1, 'default')) / span;
     const perTokenSynthMsOff = (constructAndSynth(33, 'off') - constructAndSynth(1, 'off')) / span;
     const maxTokens = Math.floor((500 - facts.get(0)!.resources) / perTokenResources);
-    const typesOfOne = Object.entries(one.resourcesByType)
+    const typesOfOne = Object.entries(singleToken.resourcesByType)
       .sort((a, b) => a[0].localeCompare(b[0]))
       .map(([type, count]) => `${type} ×${count}`)
       .join(', ');
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     console.log(`Resources of one token: ${typesOfOne}.`);
     console.log(`Maximum tokens in one stack under CloudFormation's limit of 500 resources: ${maxTokens}.`);
     console.log(`50 tokens with aws-cdk-lib's defaults fail at synth: ${overLimitError}`);
-    console.log(`Validation report written to the assembly: ${one.validationReport ? 'yes' : 'no'}.`);
+    console.log(`Validation report written to the assembly: ${singleToken.validationReport ? 'yes' : 'no'}.`);
 
     writeResult('synth', {
       runs,

@@ -345,7 +345,7 @@ export class CodeArtifactTokenSecret extends Construct {
     this.refreshFunction = refreshFunction;
 
     // Permissions: write this secret only, and mint the token with the function's role or
-    // with the minting role, which alone then holds CodeArtifact's permissions.
+    // with the minting role, which alone then has CodeArtifact's permissions.
     const minting = mintingStatements(stack, {
       domain: props.domain,
       domainArn: this.domainArn,

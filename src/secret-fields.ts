@@ -40,7 +40,7 @@ export class SecretTag {
    * Tag key whose value is the stored token's expiration, as an ISO-8601 UTC timestamp.
    *
    * The refresher writes the value before the tag, so the tag can understate the expiry of
-   * the stored token. With up to two refreshes at the same moment it never overstates it; with
+   * the stored token. With up to two refreshes at the same moment it never overstates it. With
    * three or more, the tag can name a sibling's expiry a few seconds later than the stored one.
    */
   public static readonly EXPIRATION = 'codeartifact-token-secret:expiration';

@@ -45,7 +45,7 @@ export async function fetchRepositoryEndpoint(
 /** Returns the endpoint as an http(s) URL ending with `/`, or undefined when it is not one. */
 function normalizeEndpoint(endpoint: string | undefined): string | undefined {
   // WHATWG URL parsing forgives a missing host (`https:///x/` parses with host `x`), so the
-  // raw text must name a host before the parser sees it.
+  // raw text must name a host before it is parsed.
   if (typeof endpoint !== 'string' || !/^https?:\/\/[^/]/.test(endpoint)) {
     return undefined;
   }

@@ -205,11 +205,11 @@ export async function refreshToken(
   await tag(expiration);
   const after = await describeCurrent();
   if (!after.isCurrent) {
+    // A newer version landed while tagging, and its own tag may already be written. Putting
+    // back the tag read before keeps the tag at or below the newer token's expiry. Without an
+    // earlier tag, the epoch marks the token as expired until the next refresh tags it again.
     // NOTE: with three or more concurrent refreshes, the tag read before may be a third run's,
     // which can exceed the current token's expiry by the seconds between their mints.
-    // A newer version landed while tagging, and its own tag may already be written. Putting
-    // back the tag read before it keeps the tag at or below the newer token's expiry; with no
-    // earlier tag, the epoch marks the token as expired until the next refresh tags the secret again.
     await tag(before.expiryTag ?? UNKNOWN_EXPIRY);
     return { versionId, expiration, tagged: false };
   }

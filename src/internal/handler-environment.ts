@@ -43,9 +43,9 @@ export const SECRET_ARN_DIMENSION = 'SecretArn';
 
 /**
  * Secret value before the first refresh. It is deliberately not a token: the expiration is
- * the Unix epoch and the token field says what happened. CloudFormation writes it only when
- * the secret is created, so it must stay the same across releases: a changed value would make
- * a stack update overwrite a live token.
+ * the Unix epoch and the token field states that the refresher has not run yet. CloudFormation
+ * writes it only when the secret is created, so it must stay the same across releases, because
+ * a changed value would make a stack update overwrite a live token.
  */
 export const PLACEHOLDER_SECRET_VALUE = JSON.stringify({
   token: 'NOT-A-TOKEN:the-refresher-has-not-run-yet',
